@@ -1,0 +1,1 @@
+"""airace.demo_site"""

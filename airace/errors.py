@@ -1,0 +1,10 @@
+"""Errors a user can fix. The CLI turns them into one line on stderr and exit code 2."""
+
+
+class UserError(Exception):
+    """A mistake in the user's input: bad option value, missing file, unknown name."""
+
+
+class NotImplementedYet(UserError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what}: not implemented yet")
