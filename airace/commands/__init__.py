@@ -5,6 +5,7 @@ from airace.commands import (
     crawl_cmd,
     db_cmd,
     demo_cmd,
+    eval_cmd,
     market_cmd,
     nlp_cmd,
     query_cmd,
@@ -15,6 +16,7 @@ from airace.commands import (
 COMMAND_MODULES = [
     crawl_cmd,
     nlp_cmd,
+    eval_cmd,
     market_cmd,
     report_cmd,
     query_cmd,

@@ -27,13 +27,3 @@ def register(app: typer.Typer) -> None:
         Example: airace annotate in.jsonl -o out.jsonl
         """
         raise NotImplementedYet("airace annotate")
-
-    @app.command(
-        "eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-    )
-    def eval_cmd() -> None:
-        """Score the NLP against a gold file.
-
-        Example: airace eval nlp tests/data/nlp_dev.jsonl
-        """
-        raise NotImplementedYet("airace eval")
