@@ -60,3 +60,11 @@ def test_bad_env_value(tmp_path: Path) -> None:
 def test_missing_explicit_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "nope.toml", env={}, cwd=tmp_path)
+
+
+def test_readme_documents_every_setting() -> None:
+    from airace.config import describe
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [name for name, _, _ in describe() if f"| `{name}` |" not in readme]
+    assert not missing, f"README's settings table lacks {missing}"
