@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic corpus generator; run by hand, never collected by pytest."""
