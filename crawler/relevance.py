@@ -1,0 +1,204 @@
+"""Is an article about the AI race? Keyword and entity matching in English and French.
+
+The built-in list below covers the field's vocabulary and its main players; the command adds the
+knowledge base's names and aliases when it is there. Matching is case-insensitive on word
+boundaries, except for short all-caps terms (AI, IA, GPU) which must match in capitals so that
+French "ia" inside words or English "ai" in names do not count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+BUILTIN_TERMS: tuple[str, ...] = (
+    # English vocabulary
+    "artificial intelligence",
+    "AI",
+    "A.I.",
+    "AGI",
+    "generative AI",
+    "machine learning",
+    "deep learning",
+    "neural network",
+    "large language model",
+    "language model",
+    "LLM",
+    "LLMs",
+    "foundation model",
+    "chatbot",
+    "AI model",
+    "AI chip",
+    "AI chips",
+    "GPU",
+    "GPUs",
+    "data center",
+    "data centre",
+    "datacenter",
+    "inference",
+    "model training",
+    "open-weight",
+    "open-source model",
+    "reasoning model",
+    "superintelligence",
+    "transformer model",
+    # French vocabulary
+    "intelligence artificielle",
+    "IA",
+    "IA générative",
+    "apprentissage automatique",
+    "apprentissage profond",
+    "réseau de neurones",
+    "réseaux de neurones",
+    "grand modèle de langage",
+    "modèle de langage",
+    "modèles de langage",
+    "agent conversationnel",
+    "puces IA",
+    "centre de données",
+    "centres de données",
+    "superintelligence",
+    # players (companies, labs, models, people)
+    "OpenAI",
+    "ChatGPT",
+    "GPT-4",
+    "GPT-4o",
+    "GPT-5",
+    "o1",
+    "o3",
+    "Sora",
+    "Anthropic",
+    "Claude",
+    "Google DeepMind",
+    "DeepMind",
+    "Gemini",
+    "Meta AI",
+    "Llama",
+    "Mistral AI",
+    "Mistral",
+    "Le Chat",
+    "DeepSeek",
+    "Qwen",
+    "Alibaba Cloud",
+    "Baidu",
+    "Ernie",
+    "xAI",
+    "Grok",
+    "Nvidia",
+    "NVIDIA",
+    "CUDA",
+    "Blackwell",
+    "Hopper",
+    "H100",
+    "H200",
+    "B200",
+    "AMD Instinct",
+    "TSMC",
+    "ASML",
+    "Broadcom",
+    "Cerebras",
+    "Groq",
+    "Hugging Face",
+    "Perplexity",
+    "Stability AI",
+    "Midjourney",
+    "Copilot",
+    "Azure AI",
+    "Stargate",
+    "Sam Altman",
+    "Dario Amodei",
+    "Demis Hassabis",
+    "Jensen Huang",
+    "Arthur Mensch",
+    "Yann LeCun",
+    "Liang Wenfeng",
+    "Kyutai",
+    "H Company",
+    "Poolside",
+    "Aleph Alpha",
+    "Cohere",
+    "Inflection",
+    "Scale AI",
+    "CoreWeave",
+    "Safe Superintelligence",
+)
+
+
+@dataclass(frozen=True)
+class RelevanceResult:
+    """Whether the article is in scope, and the distinct terms that decided it."""
+
+    relevant: bool
+    matched: tuple[str, ...]
+
+
+def _pattern(term: str) -> str:
+    body = re.escape(term.strip())
+    body = body.replace(r"\ ", r"[\s\u00a0-]+")
+    return rf"(?<![\w.-]){body}(?![\w-])"
+
+
+class RelevanceFilter:
+    """Decide relevance from a title and a text.
+
+    An article is relevant when its title names a term, or its text names at least `min_terms`
+    distinct terms (one mention of "inference" in a sports story is not enough), or a source's own
+    keyword list matches.
+    """
+
+    def __init__(self, terms: Iterable[str] = (), *, min_terms: int = 2) -> None:
+        all_terms = sorted({t.strip() for t in (*BUILTIN_TERMS, *terms) if t and t.strip()})
+        exact = [t for t in all_terms if len(t) <= 4 and t.upper() == t]
+        folded = [t for t in all_terms if t not in exact]
+        self.min_terms = min_terms
+        self._exact = re.compile("|".join(_pattern(t) for t in exact)) if exact else None
+        self._folded = (
+            re.compile("|".join(_pattern(t) for t in folded), re.IGNORECASE) if folded else None
+        )
+
+    def matches(self, text: str) -> set[str]:
+        """Distinct terms (as written in the text, case-folded) found in a text."""
+        found: set[str] = set()
+        for rx in (self._exact, self._folded):
+            if rx is not None:
+                found.update(m.group(0).casefold() for m in rx.finditer(text))
+        return found
+
+    def check(
+        self, title: str, text: str, keywords: Sequence[str] = (), always: bool = False
+    ) -> RelevanceResult:
+        """Apply the rule; `keywords` (a source's filter) must also match when given."""
+        if keywords:
+            kw = RelevanceFilter.keyword_hits(f"{title}\n{text}", keywords)
+            if not kw:
+                return RelevanceResult(False, ())
+            if always:
+                return RelevanceResult(True, tuple(sorted(kw)))
+        if always:
+            return RelevanceResult(True, ())
+        in_title = self.matches(title or "")
+        in_text = self.matches(text or "")
+        hits = in_title | in_text
+        ok = bool(in_title) or len(in_text) >= self.min_terms
+        return RelevanceResult(ok, tuple(sorted(hits)))
+
+    @staticmethod
+    def keyword_hits(text: str, keywords: Sequence[str]) -> set[str]:
+        """Which of a source's keywords occur in the text (case-insensitive, word boundaries)."""
+        folded = text.casefold()
+        return {
+            k
+            for k in keywords
+            if k.strip() and re.search(_pattern(k.casefold()), folded, re.IGNORECASE)
+        }
+
+
+def merge_terms(*lists: Iterable[str]) -> list[str]:
+    """Union of term lists, order kept, blanks and repeats removed."""
+    seen: dict[str, None] = {}
+    for terms in lists:
+        for t in terms:
+            if t and t.strip():
+                seen.setdefault(t.strip(), None)
+    return list(seen)
