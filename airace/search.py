@@ -1,0 +1,177 @@
+"""`airace search`: semantic similarity blended with keyword matching by reciprocal-rank fusion.
+
+The semantic half embeds the query with the same model that embedded the articles and compares it
+with every stored vector of that model (one query loads them into a numpy matrix; vectors of other
+models are never compared). The keyword half (db/search.py: SQLite FTS5 or PostgreSQL full-text)
+finds names and tickers exactly. Each half ranks its best `candidates`; an article's score is
+sum(weight / (RRF_K + rank)) over the halves that found it, so an article both halves rank high
+comes first, and an exact name match is never drowned by near-synonyms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Article, Embedding, Source
+from db.search import keyword_search
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# The usual constant of reciprocal-rank fusion (Cormack et al., 2009): damps the top ranks.
+RRF_K = 60
+SEARCH_FIELDS = (
+    "id",
+    "url",
+    "title",
+    "source",
+    "language",
+    "published_at",
+    "score",
+    "similarity",
+    "semantic_rank",
+    "keyword_rank",
+)
+
+
+class TextEncoder(Protocol):
+    """What search needs of nlp.embeddings.Embedder: a model name and normalised vectors."""
+
+    name: str
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class SemanticHit:
+    article_id: int
+    rank: int
+    similarity: float
+
+
+def load_vectors(
+    session: Session, model: str, *, since: dt.datetime | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(article ids, float32 matrix n x dim) of every stored vector of `model`, in one query.
+
+    Rows of another dimension than the first (a model name reused for a different model) are
+    left out rather than compared.
+    """
+    import numpy as np
+
+    stmt = select(Embedding.article_id, Embedding.dim, Embedding.vector).where(
+        Embedding.model == model
+    )
+    if since is not None:
+        stmt = stmt.join(Article, Article.id == Embedding.article_id).where(
+            Article.published_at >= since
+        )
+    rows = session.execute(stmt).all()
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
+    dim = rows[0].dim
+    rows = [r for r in rows if r.dim == dim and len(r.vector) == 4 * dim]
+    ids = np.fromiter((r.article_id for r in rows), dtype=np.int64, count=len(rows))
+    matrix = np.frombuffer(b"".join(r.vector for r in rows), dtype="<f4").reshape(len(rows), dim)
+    return ids, matrix
+
+
+def semantic_search(
+    session: Session,
+    query: str,
+    encoder: TextEncoder,
+    *,
+    limit: int = 100,
+    since: dt.datetime | None = None,
+) -> list[SemanticHit]:
+    """The `limit` articles whose vectors are closest (cosine) to the query's, best first."""
+    import numpy as np
+
+    ids, matrix = load_vectors(session, encoder.name, since=since)
+    if not len(ids):
+        return []
+    q = np.asarray(encoder.encode([query]), dtype=np.float32)[0]
+    if q.shape[0] != matrix.shape[1]:
+        return []  # stored vectors come from a model of another size under the same name
+    norms = np.linalg.norm(matrix, axis=1)
+    norms[norms == 0] = 1.0
+    sims = (matrix @ q) / (norms * (float(np.linalg.norm(q)) or 1.0))
+    k = min(limit, len(sims))
+    top = np.argpartition(-sims, k - 1)[:k]
+    top = top[np.argsort(-sims[top], kind="stable")]
+    return [SemanticHit(int(ids[i]), n + 1, float(sims[i])) for n, i in enumerate(top)]
+
+
+def search(
+    session: Session,
+    query: str,
+    *,
+    encoder: TextEncoder | None,
+    limit: int = 10,
+    since: dt.date | None = None,
+    candidates: int = 100,
+    keyword_weight: float = 1.0,
+    semantic_weight: float = 1.0,
+) -> list[dict[str, Any]]:
+    """Articles for `query`, best first, as rows with SEARCH_FIELDS.
+
+    `encoder` None searches by keywords only. `since` keeps articles published on or after that
+    UTC day. `similarity` is the cosine of the query and the article (None when only the keyword
+    half found it); `semantic_rank`/`keyword_rank` are the article's rank in each half (None when
+    that half did not find it among its `candidates`).
+    """
+    since_at = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC) if since else None
+    semantic = (
+        semantic_search(session, query, encoder, limit=candidates, since=since_at)
+        if encoder is not None
+        else []
+    )
+    keyword = keyword_search(session, query, limit=candidates, since=since_at)
+    scores: dict[int, float] = {}
+    sem_by_id = {h.article_id: h for h in semantic}
+    kw_by_id = {h.article_id: h for h in keyword}
+    for h in semantic:
+        scores[h.article_id] = scores.get(h.article_id, 0.0) + semantic_weight / (RRF_K + h.rank)
+    for k in keyword:
+        scores[k.article_id] = scores.get(k.article_id, 0.0) + keyword_weight / (RRF_K + k.rank)
+    ranked = sorted(scores, key=lambda aid: (-scores[aid], aid))[:limit]
+    base = _article_fields(session, ranked)
+    out = []
+    for aid in ranked:
+        if aid not in base:
+            continue
+        sem, kw = sem_by_id.get(aid), kw_by_id.get(aid)
+        out.append(
+            {
+                **base[aid],
+                "score": scores[aid],
+                "similarity": sem.similarity if sem else None,
+                "semantic_rank": sem.rank if sem else None,
+                "keyword_rank": kw.rank if kw else None,
+            }
+        )
+    return out
+
+
+def _article_fields(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.url,
+            Article.title,
+            Source.name.label("source"),
+            Article.language,
+            Article.published_at,
+        )
+        .outerjoin(Source, Source.id == Article.source_id)
+        .where(Article.id.in_(ids))
+    )
+    return {r.id: dict(r._mapping) for r in rows}
