@@ -1,10 +1,23 @@
-"""CLI command: eval (not implemented yet)."""
+"""`airace eval nlp`: score the analysis (entities, stance) against a gold JSONL file."""
 
 from __future__ import annotations
 
+import json
+import re
+from enum import StrEnum
+from pathlib import Path
+
 import typer
 
-from airace.errors import NotImplementedYet
+from airace.commands.common import app_context
+from airace.errors import UserError
+
+
+class EvalFormat(StrEnum):
+    """Output formats of `eval nlp`."""
+
+    table = "table"
+    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -15,9 +28,91 @@ def register(app: typer.Typer) -> None:
     app.add_typer(eval_app, name="eval")
 
     @eval_app.command("nlp")
-    def eval_nlp() -> None:
-        """Score entities and stance against a gold JSONL file.
+    def eval_nlp(
+        ctx: typer.Context,
+        gold_path: Path = typer.Argument(..., metavar="GOLD.jsonl", help="Gold file."),
+        fmt: EvalFormat = typer.Option(EvalFormat.table, "--format", "-f", help="table or json."),
+        ids: str | None = typer.Option(
+            None, "--ids", help="Only gold lines whose id matches this regular expression."
+        ),
+        load: Path | None = typer.Option(
+            None,
+            "--load",
+            help="Score saved `airace annotate` output instead of running the analysis.",
+        ),
+        save: Path | None = typer.Option(
+            None, "--save", "-o", help="Also write the predictions (annotate format) here."
+        ),
+        errors: bool = typer.Option(
+            False, "--errors", help="List each missed, spurious or mislabelled entity."
+        ),
+    ) -> None:
+        """Score entities (precision, recall, F1) and stance (accuracy, macro-F1) on a gold file.
 
-        Example: airace eval nlp tests/data/nlp_dev.jsonl
+        Gold lines: {"id", "text", "title"?, "language"?, "entities": [{"name", "type",
+        "ticker"}], "stance": [{"entity", "stance"}]}. Entities match by knowledge-base alias
+        or ticker; a gold entity the system missed counts as a stance of 0.
+
+        Example: airace eval nlp tests/data/nlp_dev.jsonl --ids '-h' --format json
         """
-        raise NotImplementedYet("airace eval nlp")
+        from nlp.evaluate import GoldFormatError, check_gold, evaluate, format_table, read_jsonl
+        from nlp.kb import load_kb
+
+        if not gold_path.is_file():
+            raise UserError(f"gold file not found: {gold_path}")
+        try:
+            pattern = re.compile(ids) if ids else None
+        except re.error as exc:
+            raise UserError(f"--ids: not a regular expression ({exc})") from None
+        try:
+            gold = read_jsonl(gold_path)
+            check_gold(gold)
+            predicted = read_jsonl(load) if load else None
+        except (GoldFormatError, OSError) as exc:
+            raise UserError(str(exc)) from None
+        if pattern is not None:
+            gold = [row for row in gold if pattern.search(str(row["id"]))]
+        if not gold:
+            raise UserError(f"no gold line to score in {gold_path}")
+
+        kb = load_kb()
+        if predicted is None:
+            predicted = _run_analysis(app_context(ctx).settings, kb, gold)
+        if save is not None:
+            with save.open("w", encoding="utf-8") as fh:
+                for line in predicted:
+                    fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+        def resolve(name: str) -> str | None:
+            entity = kb.resolve(name)
+            return entity.key if entity is not None else None
+
+        report = evaluate(gold, predicted, resolve)
+        if fmt is EvalFormat.json:
+            data = report.as_dict()
+            if not errors:
+                data.pop("errors")
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        typer.echo(format_table(report))
+        if errors:
+            for err in report.errors:
+                typer.echo(json.dumps(err, ensure_ascii=False))
+
+
+def _run_analysis(settings: object, kb: object, gold: list[dict]) -> list[dict]:
+    """Run the real analysis (the Analyzer of `airace annotate`) on the gold texts."""
+    from nlp.annotate import Analyzer
+
+    analyzer = Analyzer(
+        spacy_models={
+            "en": settings.spacy_model_en,  # type: ignore[attr-defined]
+            "fr": settings.spacy_model_fr,  # type: ignore[attr-defined]
+        },
+        fallback_model=settings.spacy_model_fallback,  # type: ignore[attr-defined]
+        embedding_model=settings.embedding_model,  # type: ignore[attr-defined]
+        kb=kb,
+    )
+    fields = ("id", "text", "title", "language", "published")
+    items = ({k: row[k] for k in fields if row.get(k) is not None} for row in gold)
+    return list(analyzer.annotate(items))
