@@ -136,7 +136,8 @@ class RelevanceResult:
 def _pattern(term: str) -> str:
     body = re.escape(term.strip())
     body = body.replace(r"\ ", r"[\s\u00a0-]+")
-    return rf"(?<![\w.-]){body}(?![\w-])"
+    # Plurals count: "data centers", "LLMs", "modèles de langage" (s/x on the last word).
+    return rf"(?<![\w.-]){body}(?:s|x|es)?(?![\w-])"
 
 
 class RelevanceFilter:

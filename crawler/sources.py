@@ -61,7 +61,7 @@ class SourceConfig:
         """Plain JSON-able dict (to hand the source to the crawl child process)."""
         d = asdict(self)
         d.pop("extra")
-        return d
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items() if v is not None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceConfig:

@@ -1,0 +1,309 @@
+"""Run a crawl: `run_crawl` starts `python -m crawler.runner` and follows its progress.
+
+Scrapy's Twisted reactor cannot be restarted in a process, so every crawl runs in a child
+process. The parent creates the `crawl_runs` row, writes the job (sources, options, relevance
+terms) as JSON on the child's stdin, and reads JSON lines back on the child's stdout:
+`{"event": "started", "pid"}`, `{"event": "progress"|"source_done", "source", "counts"}` and
+finally `{"event": "done", "totals", "per_source"}`. Scrapy's own log goes to stderr.
+
+The child commits articles in small batches and refreshes the crawl run's counters every few
+seconds, so a crawl killed with SIGKILL keeps what it stored; the parent then marks the run
+'failed', and the next crawl skips the stored URLs and finishes the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.sources import SourceConfig, select_sources
+
+COUNTERS = ("fetched", "new", "duplicates", "irrelevant", "dropped", "errors")
+DEFAULT_USER_AGENT = "airace/0.1 (+https://github.com/airace/airace; news research crawler)"
+SPIDER_CLASSES = {
+    "feed": "crawler.spiders.feed.FeedSpider",
+    "sitemap": "crawler.spiders.sitemap.SitemapSpider",
+    "listing": "crawler.spiders.listing.ListingSpider",
+}
+RUN_STATS_EVERY = 3.0  # seconds between crawl_runs refreshes in the child
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """How to crawl: identity, politeness, limits, caching and which sources."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    contact: str = ""
+    robots_obey: bool = True
+    download_delay: float = 1.0
+    concurrent_requests_per_domain: int = 2
+    concurrent_requests: int = 16
+    autothrottle: bool = True
+    download_timeout: int = 30
+    download_maxsize: int = 5_000_000
+    since: dt.date | None = None  # skip articles published before this day (UTC)
+    max_articles: int | None = None  # per source: the spider stops after this many new articles
+    http_cache_dir: str | None = None  # None: no HTTP cache
+    source_names: tuple[str, ...] = ()  # empty: every enabled source
+    log_level: str = "WARNING"
+    batch_size: int = 20
+    min_words: int = 40
+    retry_times: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["since"] = self.since.isoformat() if self.since else None
+        d["source_names"] = list(self.source_names)
+        return d
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CrawlOptions:
+        data = dict(data)
+        if data.get("since"):
+            data["since"] = dt.date.fromisoformat(data["since"])
+        data["source_names"] = tuple(data.get("source_names") or ())
+        return cls(**data)
+
+
+@dataclass
+class CrawlSummary:
+    """What a crawl did: totals, per-source counts (with drops and errors by reason)."""
+
+    run_id: int
+    status: str  # finished | failed
+    totals: dict[str, int] = field(default_factory=dict)
+    per_source: dict[str, dict[str, Any]] = field(default_factory=dict)
+    elapsed: float = 0.0
+    returncode: int | None = None
+    message: str = ""
+
+
+def scrapy_settings(options: CrawlOptions) -> dict[str, Any]:
+    """Scrapy setting overrides for these options (on top of crawler/settings.py)."""
+    agent = options.user_agent or DEFAULT_USER_AGENT
+    if options.contact:
+        agent = f"{agent} contact: {options.contact}"
+    settings: dict[str, Any] = {
+        "USER_AGENT": agent,
+        "ROBOTSTXT_OBEY": options.robots_obey,
+        "DOWNLOAD_DELAY": options.download_delay,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrent_requests_per_domain,
+        "CONCURRENT_REQUESTS": options.concurrent_requests,
+        "AUTOTHROTTLE_ENABLED": options.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(options.download_delay, 0.1),
+        "DOWNLOAD_TIMEOUT": options.download_timeout,
+        "DOWNLOAD_MAXSIZE": options.download_maxsize,
+        "DOWNLOAD_WARNSIZE": min(options.download_maxsize, 2_000_000),
+        "HTTPCACHE_ENABLED": bool(options.http_cache_dir),
+        "LOG_LEVEL": options.log_level,
+        "RETRY_TIMES": options.retry_times,
+        "REMOTE_CONTROL_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+    }
+    if options.http_cache_dir:
+        settings["HTTPCACHE_DIR"] = str(Path(options.http_cache_dir).expanduser().resolve())
+    if options.max_articles:
+        settings["CLOSESPIDER_ITEMCOUNT"] = options.max_articles
+    return settings
+
+
+def sum_counts(per_source: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Totals of the six counters over sources."""
+    return {k: sum(int(c.get(k, 0)) for c in per_source.values()) for k in COUNTERS}
+
+
+def run_stats(per_source: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The crawl_runs.stats JSON: per-source counts, drops by reason, error samples."""
+    dropped: dict[str, int] = {}
+    errors: dict[str, int] = {}
+    samples: list[dict[str, Any]] = []
+    for name, counts in per_source.items():
+        for reason, n in counts.get("dropped_by_reason", {}).items():
+            dropped[reason] = dropped.get(reason, 0) + n
+        for reason, n in counts.get("errors_by_reason", {}).items():
+            errors[reason] = errors.get(reason, 0) + n
+        samples += [{"source": name, **s} for s in counts.get("error_samples", [])][:5]
+    slim = {
+        name: {k: v for k, v in counts.items() if k != "error_samples"}
+        for name, counts in per_source.items()
+    }
+    return {
+        "per_source": slim,
+        "dropped_by_reason": dropped,
+        "errors_by_reason": errors,
+        "error_samples": samples[:50],
+    }
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def run_crawl(
+    db_url: str,
+    sources: list[SourceConfig],
+    options: CrawlOptions,
+    relevance_terms: Sequence[str] = (),
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> CrawlSummary:
+    """Crawl `sources` (filtered by `options.source_names`) into the database at `db_url`.
+
+    Raises crawler.sources.SourcesError for an unknown source name. Callable many times in one
+    process: each call runs Scrapy in a fresh child process.
+    """
+    from db import articles as db_articles
+    from db.engine import make_engine, make_sessionmaker
+
+    chosen = select_sources(sources, list(options.source_names))
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        with sessions.begin() as session:
+            run_id = db_articles.start_crawl_run(session, [s.name for s in chosen]).id
+        job = {
+            "db_url": db_url,
+            "run_id": run_id,
+            "sources": [s.to_dict() for s in chosen],
+            "options": options.to_json(),
+            "relevance_terms": list(relevance_terms),
+        }
+        started = time.monotonic()
+        per_source: dict[str, dict[str, Any]] = {}
+        done: dict[str, Any] | None = None
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.runner"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_child_env(),
+            text=True,
+            encoding="utf-8",
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(json.dumps(job))
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        for line in proc.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") in ("progress", "source_done"):
+                per_source[event["source"]] = event["counts"]
+            elif event.get("event") == "done":
+                done = event
+                per_source = event.get("per_source", per_source)
+            if progress is not None:
+                progress(event)
+        rc = proc.wait()
+        elapsed = time.monotonic() - started
+        totals = sum_counts(per_source)
+        if done is not None and rc == 0:
+            return CrawlSummary(run_id, "finished", totals, per_source, elapsed, rc)
+        message = f"crawl process exited with code {rc}" + (
+            f" (killed by signal {-rc})" if rc < 0 else ""
+        )
+        with sessions.begin() as session:
+            db_articles.update_crawl_run(
+                session,
+                run_id,
+                totals,
+                {**run_stats(per_source), "message": message},
+                status="failed",
+                finished=True,
+            )
+        return CrawlSummary(run_id, "failed", totals, per_source, elapsed, rc, message)
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------- the child process
+def _child(job: dict[str, Any]) -> int:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+    from scrapy.utils.misc import load_object
+
+    from crawler.context import CrawlContext
+    from crawler.progress import source_counts
+    from crawler.relevance import RelevanceFilter
+    from crawler.store import ArticleStore
+    from db.engine import make_engine, make_sessionmaker
+
+    options = CrawlOptions.from_json(job["options"])
+    sources = [SourceConfig.from_dict(s) for s in job["sources"]]
+    run_id = int(job["run_id"])
+    engine = make_engine(job["db_url"])
+    store = ArticleStore(
+        make_sessionmaker(engine),
+        run_id=run_id,
+        sources=[s.to_dict() for s in sources],
+        batch_size=options.batch_size,
+    )
+    per_source: dict[str, dict[str, Any]] = {}
+    last_write = [time.monotonic()]
+
+    def emit(event: dict[str, Any]) -> None:
+        if event.get("event") in ("progress", "source_done"):
+            per_source[event["source"]] = event["counts"]
+            if time.monotonic() - last_write[0] >= RUN_STATS_EVERY:
+                last_write[0] = time.monotonic()
+                store.write_run(sum_counts(per_source), run_stats(per_source))
+        sys.stdout.write(json.dumps(event, default=str) + "\n")
+        sys.stdout.flush()
+
+    since = dt.datetime.combine(options.since, dt.time(), tzinfo=dt.UTC) if options.since else None
+    ctx = CrawlContext(
+        store=store,
+        relevance=RelevanceFilter(job.get("relevance_terms") or ()),
+        since=since,
+        min_words=options.min_words,
+        progress=emit,
+    )
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(scrapy_settings(options), priority="cmdline")
+    settings.set("AIRACE_CONTEXT", ctx, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawlers = []
+    for source in sources:
+        crawler = process.create_crawler(load_object(SPIDER_CLASSES[source.kind]))
+        crawlers.append((source, crawler))
+        process.crawl(crawler, source=source)
+    emit({"event": "started", "pid": os.getpid(), "run_id": run_id})
+    process.start()
+    for source, crawler in crawlers:
+        if source.name not in per_source:
+            per_source[source.name] = source_counts(crawler.stats.get_stats())
+    totals = sum_counts(per_source)
+    store.write_run(totals, run_stats(per_source), status="finished", finished=True)
+    emit({"event": "done", "run_id": run_id, "totals": totals, "per_source": per_source})
+    engine.dispose()
+    return 0
+
+
+def main() -> int:
+    """Child entry point: read the job as JSON on stdin, crawl, report JSON lines on stdout."""
+    job = json.loads(sys.stdin.read())
+    try:
+        return _child(job)
+    except Exception as e:
+        sys.stdout.write(json.dumps({"event": "error", "message": str(e)}) + "\n")
+        sys.stdout.flush()
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""Articles, their duplicates, news sources and crawl runs: typed adds and selects, no commits.
+
+The caller owns the transaction (`with sessions.begin() as session:`); these functions add rows,
+flush when an id is needed, and select.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select, union
+from sqlalchemy.orm import Session
+
+from db.models import Article, CrawlRun, Duplicate, Source, utcnow
+
+CRAWL_COUNTERS = ("fetched", "new", "duplicates", "irrelevant", "dropped", "errors")
+
+
+def save_sources(session: Session, sources: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Insert or update sources by name (kind, homepage, language, enabled); return name -> id."""
+    ids: dict[str, int] = {}
+    for data in sources:
+        name = str(data["name"])
+        row = session.scalar(select(Source).where(Source.name == name))
+        if row is None:
+            row = Source(name=name, kind=str(data["kind"]))
+            session.add(row)
+        row.kind = str(data["kind"])
+        row.homepage = data.get("homepage") or row.homepage
+        row.language = data.get("language") or row.language
+        row.enabled = bool(data.get("enabled", True))
+        session.flush()
+        ids[name] = row.id
+    return ids
+
+
+def source_ids(session: Session) -> dict[str, int]:
+    """Every stored source's id by name."""
+    return {name: id_ for name, id_ in session.execute(select(Source.name, Source.id))}
+
+
+def known_urls(session: Session) -> set[str]:
+    """Every URL already stored: article URLs, their original URLs, and duplicate URLs."""
+    query = union(
+        select(Article.url),
+        select(Article.original_url).where(Article.original_url.is_not(None)),
+        select(Duplicate.url),
+    )
+    return {url for (url,) in session.execute(query) if url}
+
+
+def url_is_known(session: Session, url: str) -> bool:
+    """True when `url` is an article URL, an article's original URL or a duplicate URL."""
+    return (
+        session.scalar(
+            select(Article.id).where((Article.url == url) | (Article.original_url == url)).limit(1)
+        )
+        is not None
+        or session.scalar(select(Duplicate.id).where(Duplicate.url == url).limit(1)) is not None
+    )
+
+
+def fingerprints(
+    session: Session, since: dt.datetime | None = None
+) -> list[tuple[int, str, int | None]]:
+    """(id, content_hash, simhash) of stored articles, fetched after `since` when given."""
+    query = select(Article.id, Article.content_hash, Article.simhash)
+    if since is not None:
+        query = query.where(Article.fetched_at >= since)
+    return [(i, h, s) for i, h, s in session.execute(query)]
+
+
+def article_id_by_hash(session: Session, content_hash: str) -> int | None:
+    """The first article with this content hash, if any."""
+    return session.scalar(
+        select(Article.id).where(Article.content_hash == content_hash).order_by(Article.id).limit(1)
+    )
+
+
+def article_id_by_url(session: Session, url: str) -> int | None:
+    """The article stored under this canonical URL, if any."""
+    return session.scalar(select(Article.id).where(Article.url == url))
+
+
+def add_article(session: Session, **fields: Any) -> Article:
+    """Add one article (fields are Article columns) and flush it to get its id."""
+    article = Article(**fields)
+    session.add(article)
+    session.flush()
+    return article
+
+
+def add_duplicate(
+    session: Session, url: str, article_id: int, method: str, source_id: int | None = None
+) -> Duplicate | None:
+    """Record `url` as a duplicate of an article; None when the URL is already recorded."""
+    if session.scalar(select(Duplicate.id).where(Duplicate.url == url)) is not None:
+        return None
+    dup = Duplicate(url=url, article_id=article_id, method=method, source_id=source_id)
+    session.add(dup)
+    session.flush()
+    return dup
+
+
+def start_crawl_run(session: Session, sources: Sequence[str]) -> CrawlRun:
+    """A new crawl run in state 'running'."""
+    run = CrawlRun(sources=list(sources), status="running", stats={})
+    session.add(run)
+    session.flush()
+    return run
+
+
+def update_crawl_run(
+    session: Session,
+    run_id: int,
+    totals: Mapping[str, int],
+    stats: Mapping[str, Any] | None = None,
+    status: str | None = None,
+    finished: bool = False,
+) -> CrawlRun:
+    """Write a run's counters (and per-source stats, status, end time when `finished`)."""
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise LookupError(f"no crawl run {run_id}")
+    for key in CRAWL_COUNTERS:
+        if key in totals:
+            setattr(run, key, int(totals[key]))
+    if stats is not None:
+        run.stats = dict(stats)
+    if status is not None:
+        run.status = status
+    if finished:
+        run.finished_at = utcnow()
+    return run
+
+
+def get_crawl_run(session: Session, run_id: int) -> CrawlRun | None:
+    """One crawl run by id."""
+    return session.get(CrawlRun, run_id)
