@@ -263,8 +263,6 @@ _CUES: dict[str, tuple[str, ...]] = {
     "funding": (
         "funding round*",
         "raised",
-        "raises",
-        "raising",
         "lève",
         "levé",
         "levée*",

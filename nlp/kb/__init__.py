@@ -145,6 +145,13 @@ class KBEntity:
     version: str | None = None
 
     @property
+    def plain_aliases(self) -> list[str]:
+        """Name and aliases that link without context (a name that is also a context alias,
+        like "Claude" or "Gemini", needs context)."""
+        ctx = {c.text for c in self.context_aliases}
+        return [a for a in (self.name, *self.aliases) if a not in ctx]
+
+    @property
     def all_aliases(self) -> list[str]:
         """Name, aliases and context aliases, in that order, without repeats."""
         seen: dict[str, None] = {self.name: None}
@@ -195,14 +202,20 @@ class KnowledgeBase:
         return self.by_key.get(key)
 
     @cached_property
-    def _index(self) -> dict[str, str]:
-        """Folded alias -> key. Unconditional aliases win over context aliases and tickers."""
+    def _strict_index(self) -> dict[str, str]:
+        """Folded name/alias -> key, unconditional aliases only (first entity wins)."""
         idx: dict[str, str] = {}
         for e in self.entities:
-            for a in (e.name, *e.aliases):
-                for f in {normalize_name(a), strip_corporate_suffix(normalize_name(a))}:
+            for a in e.plain_aliases:
+                for f in (normalize_name(a), strip_corporate_suffix(normalize_name(a))):
                     if f:
                         idx.setdefault(f, e.key)
+        return idx
+
+    @cached_property
+    def _index(self) -> dict[str, str]:
+        """Folded alias -> key. Unconditional aliases win over tickers and context aliases."""
+        idx = dict(self._strict_index)
         for e in self.entities:
             if e.ticker:
                 idx.setdefault(normalize_name(e.ticker), e.key)
@@ -215,10 +228,14 @@ class KnowledgeBase:
     def _fuzzy_keys(self) -> list[str]:
         return [k for k in self._index if len(k) >= 5]
 
-    def lookup(self, name: str) -> KBEntity | None:
-        """Exact lookup of a name, alias or ticker (case, accents, 'the', "'s", 'Inc' ignored)."""
+    def lookup(self, name: str, *, strict: bool = False) -> KBEntity | None:
+        """Exact lookup of a name, alias or ticker (case, accents, 'the', "'s", 'Inc' ignored).
+
+        With `strict`, only names and unconditional aliases count (no tickers, no context aliases).
+        """
+        idx = self._strict_index if strict else self._index
         f = normalize_name(name)
-        key = self._index.get(f) or self._index.get(strip_corporate_suffix(f))
+        key = idx.get(f) or idx.get(strip_corporate_suffix(f))
         return self.by_key[key] if key else None
 
     def resolve(self, name: str, *, fuzzy: bool = True, cutoff: float = 0.88) -> KBEntity | None:

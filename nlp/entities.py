@@ -1,0 +1,365 @@
+"""Entities of an article: knowledge-base matches, linked NER mentions, discovered candidates.
+
+For a parsed spaCy Doc of "TITLE\\n\\nBODY" (see nlp.text.article_text):
+
+1. A `PhraseMatcher` built from the KB aliases (tokenised by the same pipeline, matched on ORTH so
+   "Meta" is not "méta") finds known names; the longest match wins where matches overlap.
+   Context aliases ("R1", "o3", "Claude", a surname) are kept only if one of their `requires` is
+   in the article: another KB entity matched by an unambiguous alias, or a word.
+2. spaCy's NER mentions (ORG, PERSON/PER, PRODUCT, MISC, ...) not covered by a KB match are linked
+   by exact alias (case, accents, "the", "'s", "Inc" ignored), then by fuzzy match (ORG, PERSON,
+   PRODUCT; 0.9 similarity, 6+ characters), then by context (a lone surname of a person already
+   found in the article).
+3. Unlinked organisations and people become candidate entities (key "cand-<slug>") so new players
+   are discovered, after junk is filtered: sentence-initial adverbs and other non-nouns, pronouns,
+   generic words ("Tech", "AI", "CEO"), news agencies, fragments, all-caps headers, one-word people.
+
+Salience in [0, 1]: 0.4 if named in the title, 0.2 if in the lead (first 400 characters of the
+body), 0.25 * min(1, count / 5), and 0.15 * count / (count of the most-mentioned entity).
+Entities at or above `STANCE_MIN_SALIENCE` get a stance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from nlp.kb import KBEntity, KnowledgeBase, normalize_name
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+LEAD_CHARS = 400
+STANCE_MIN_SALIENCE = 0.15
+MAX_STANCE_TARGETS = 15
+
+LINK_LABELS = frozenset(
+    {"ORG", "PERSON", "PER", "PRODUCT", "MISC", "GPE", "LOC", "FAC", "NORP", "WORK_OF_ART"}
+)
+FUZZY_LABELS = frozenset({"ORG", "PERSON", "PER", "PRODUCT"})
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+CANDIDATE_TYPES = {"ORG": "company", "PERSON": "person", "PER": "person"}
+# A "person" whose last word is one of these is an organisation the NER mislabelled.
+ORG_WORDS = _wordset(
+    "labs lab ai inc corp ltd technologies robotics systems group capital ventures partners "
+    "research semiconductor semiconductors energy networks cloud computing sa sas"
+)
+
+# Words that NER sometimes tags as organisations or people but are never a player of the race.
+JUNK = _wordset(
+    """
+    ai ia tech la tech big tech the tech ceo cto cfo coo pdg dg président president chairman
+    he she they we it i you him her them il elle ils elles on nous vous lui eux ceci cela ça
+    however meanwhile still yet also but and so then thus therefore moreover nonetheless
+    nevertheless indeed notably instead overall today tomorrow yesterday now here there
+    pourtant ainsi cependant toutefois néanmoins donc alors aussi enfin or mais et puis
+    désormais aujourd'hui hier demain ici selon outre bref certes face depuis
+    monday tuesday wednesday thursday friday saturday sunday
+    lundi mardi mercredi jeudi vendredi samedi dimanche
+    january february march april may june july august september october november december
+    janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+    reuters bloomberg afp ap associated press cnbc cnn bbc les echos le monde le figaro
+    financial times ft wsj wall street journal new york times nyt the verge techcrunch wired
+    the information axios politico forbes business insider fortune the economist l'usine nouvelle
+    nasdaq nyse s&p s&p 500 dow dow jones stoxx cac cac 40 nikkei hang seng wall street
+    bourse markets market marchés startup start-up company entreprise groupe société firm
+    government gouvernement ministry ministère agency agence university université
+    chatbot chatbots llm llms gpu gpus cloud internet web app apps api data
+    """
+) | frozenset(
+    {
+        "big tech",
+        "the tech",
+        "la tech",
+        "associated press",
+        "les echos",
+        "le monde",
+        "le figaro",
+        "financial times",
+        "wall street journal",
+        "new york times",
+        "the verge",
+        "the information",
+        "business insider",
+        "the economist",
+        "wall street",
+        "dow jones",
+        "s&p 500",
+        "cac 40",
+        "hang seng",
+        "silicon valley",
+        "la silicon valley",
+        "intelligence artificielle",
+        "artificial intelligence",
+        "generative ai",
+        "ia générative",
+    }
+)
+_LEADING = re.compile(r"^(?:(?:the|a|an|le|la|les|l'|d'|du|des|de|qu'|un|une)\s*)+", re.I)
+_TRAILING = re.compile(r"(?:'s|')$")
+_BAD_POS_FIRST = frozenset({"ADV", "PRON", "VERB", "AUX", "CCONJ", "SCONJ", "ADP", "INTJ", "PART"})
+
+
+@dataclass
+class EntityHit:
+    """An entity found in one article, with where and how prominently."""
+
+    key: str
+    name: str
+    type: str
+    ticker: str | None
+    aliases: list[str]
+    candidate: bool = False
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    surfaces: Counter[str] = field(default_factory=Counter)
+    salience: float = 0.0
+    in_title: bool = False
+    in_lead: bool = False
+
+    @property
+    def count(self) -> int:
+        return len(self.spans)
+
+    @property
+    def first_offset(self) -> int:
+        return min(s for s, _ in self.spans)
+
+    @property
+    def surface(self) -> str:
+        return self.surfaces.most_common(1)[0][0] if self.surfaces else self.name
+
+    def as_json(self) -> dict[str, Any]:
+        """The `airace annotate` form: name, type, ticker, aliases, mentions, salience."""
+        seen = dict.fromkeys([*sorted(self.surfaces, key=lambda s: -self.surfaces[s])])
+        seen.update(dict.fromkeys(self.aliases))
+        seen.pop(self.name, None)
+        return {
+            "name": self.name,
+            "type": self.type,
+            "ticker": self.ticker,
+            "aliases": list(seen),
+            "mentions": self.count,
+            "salience": round(self.salience, 4),
+        }
+
+
+def slugify(text: str) -> str:
+    """'Acme Robotics Inc.' -> 'acme-robotics-inc' (accents folded)."""
+    return re.sub(r"[^a-z0-9]+", "-", normalize_name(text)).strip("-")[:80] or "x"
+
+
+class EntityFinder:
+    """KB matching + NER linking for one spaCy pipeline. Build once per pipeline, reuse."""
+
+    def __init__(self, nlp: Language, kb: KnowledgeBase) -> None:
+        from spacy.matcher import PhraseMatcher
+
+        self.kb = kb
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        # match label -> (entity key, requires or None for an unconditional alias)
+        self._rules: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+        texts: list[str] = []
+        labels: list[str] = []
+        for e in kb.entities:
+            for a in e.plain_aliases:
+                texts.append(a)
+                labels.append(f"{e.key}|")
+            self._rules[f"{e.key}|"] = (e.key, None)
+            for i, c in enumerate(e.context_aliases):
+                label = f"{e.key}|{i}"
+                self._rules[label] = (e.key, c.requires)
+                texts.append(c.text)
+                labels.append(label)
+        by_label: dict[str, list[Doc]] = {}
+        for label, doc in zip(labels, nlp.tokenizer.pipe(texts), strict=True):
+            by_label.setdefault(label, []).append(doc)
+        for label, docs in by_label.items():
+            self.matcher.add(label, docs)
+        self._surname_of: dict[str, str] = {}
+        for e in kb.entities:
+            parts = e.name.split()
+            if e.type == "person" and len(parts) >= 2 and len(parts[-1]) >= 3:
+                self._surname_of.setdefault(parts[-1], e.key)
+
+    # ------------------------------------------------------------------------------------------
+    def find(self, doc: Doc, title_len: int = 0) -> list[EntityHit]:
+        """Entities of `doc`, most salient first (KB entities and candidates)."""
+        text = doc.text
+        low = text.lower()
+        hits: dict[str, EntityHit] = {}
+        taken = bytearray(len(doc))
+
+        # 1. KB phrase matches, longest first, unconditional before context aliases.
+        matches = []
+        for match_id, start, end in self.matcher(doc):
+            key, requires = self._rules[doc.vocab.strings[match_id]]
+            matches.append((start, end, key, requires))
+        matches.sort(key=lambda m: (-(m[1] - m[0]), m[3] is not None, m[0]))
+        accepted = []
+        for start, end, key, requires in matches:
+            if any(taken[start:end]):
+                continue
+            accepted.append((start, end, key, requires))
+            for i in range(start, end):
+                taken[i] = 1
+        present = {key for _, _, key, req in accepted if req is None}
+        word_cache: dict[str, bool] = {}
+        for start, end, key, requires in accepted:
+            if requires is not None and not self._context_ok(requires, present, low, word_cache):
+                for i in range(start, end):
+                    taken[i] = 0
+                continue
+            span = doc[start:end]
+            self._add(hits, self.kb.by_key[key], span.start_char, span.end_char, span.text)
+        present = set(hits)
+
+        # 2. NER mentions: link or keep as candidates.
+        candidates: dict[str, EntityHit] = {}
+        for ent in doc.ents:
+            if ent.label_ not in LINK_LABELS or any(taken[ent.start : ent.end]):
+                continue
+            if "\n" in ent.text:
+                continue
+            entity = self._link(ent, present, low, word_cache)
+            if entity is not None:
+                self._add(hits, entity, ent.start_char, ent.end_char, ent.text)
+                continue
+            cand_type = CANDIDATE_TYPES.get(ent.label_)
+            if cand_type is None:
+                continue
+            name = clean_candidate(ent)
+            if name is None or self.kb.lookup(name) is not None:
+                continue
+            if cand_type == "person" and name.split()[-1].lower() in ORG_WORDS:
+                cand_type = "company"
+            if cand_type == "person" and len(name.split()) < 2:
+                full = _full_name_for(name, candidates)
+                if full is not None:
+                    full.spans.append((ent.start_char, ent.end_char))
+                    full.surfaces[ent.text] += 1
+                continue
+            key = "cand-" + slugify(name)
+            hit = candidates.get(key)
+            if hit is None:
+                hit = candidates[key] = EntityHit(key, name, cand_type, None, [], candidate=True)
+            hit.spans.append((ent.start_char, ent.end_char))
+            hit.surfaces[ent.text] += 1
+        hits.update({k: v for k, v in candidates.items() if k not in hits})
+
+        _score(hits.values(), title_len)
+        return sorted(hits.values(), key=lambda h: (-h.salience, h.first_offset))
+
+    def _context_ok(
+        self, requires: tuple[str, ...], present: set[str], low: str, cache: dict[str, bool]
+    ) -> bool:
+        for r in requires:
+            if r in present:
+                return True
+            if r in self.kb.by_key:
+                continue
+            if r not in cache:
+                cache[r] = re.search(r"(?<!\w)" + re.escape(r.lower()) + r"(?!\w)", low) is not None
+            if cache[r]:
+                return True
+        return False
+
+    def _link(
+        self, ent: Span, present: set[str], low: str, cache: dict[str, bool]
+    ) -> KBEntity | None:
+        text = _strip_span_text(ent.text)
+        if not text:
+            return None
+        entity = self.kb.lookup(text, strict=True)
+        if entity is None and ent.label_ in FUZZY_LABELS and len(text) >= 6:
+            entity = self.kb.resolve(text, cutoff=0.9)
+        if entity is not None:
+            folded = normalize_name(text)
+            for c in entity.context_aliases:  # "Llama" (ORG) is "LLaMA" only with context
+                if normalize_name(c.text) == folded:
+                    return entity if self._context_ok(c.requires, present, low, cache) else None
+            return entity
+        if ent.label_ in ("PERSON", "PER") and " " not in text:
+            key = self._surname_of.get(text)
+            if key is not None and key in present:
+                return self.kb.by_key[key]
+        return None
+
+    def _add(self, hits: dict[str, EntityHit], e: KBEntity, start: int, end: int, surface: str):
+        hit = hits.get(e.key)
+        if hit is None:
+            hit = hits[e.key] = EntityHit(e.key, e.name, e.type, e.ticker, e.all_aliases[1:])
+        hit.spans.append((start, end))
+        hit.surfaces[surface] += 1
+
+
+def _full_name_for(surname: str, candidates: dict[str, EntityHit]) -> EntityHit | None:
+    for hit in candidates.values():
+        if hit.type == "person" and hit.name.split()[-1] == surname:
+            return hit
+    return None
+
+
+def _strip_span_text(text: str) -> str:
+    t = _LEADING.sub("", text.strip())
+    t = _TRAILING.sub("", t)
+    return t.strip(" \"'()[],.;:!?-")
+
+
+def clean_candidate(ent: Span) -> str | None:
+    """The cleaned name of an unlinked NER mention, or None when it is junk."""
+    tokens = [t for t in ent if not (t.is_punct or t.lower_ in ("the", "l'", "d'", "qu'"))]
+    while tokens and tokens[0].pos_ == "DET":
+        tokens = tokens[1:]
+    if not tokens or len(tokens) > 6:
+        return None
+    first = tokens[0]
+    if first.pos_ == "PRON" or (first.pos_ in _BAD_POS_FIRST and not first.text[:1].isupper()):
+        return None
+    if len(tokens) == 1 and (
+        first.pos_ in _BAD_POS_FIRST
+        or (first.is_sent_start and (first.is_stop or first.pos_ not in ("PROPN", "X")))
+    ):
+        return None
+    name = _strip_span_text(ent.text)
+    if len(name) < 2 or len(name) > 60 or not re.search(r"[^\W\d_]", name):
+        return None
+    if not name[0].isupper() and not name[0].isdigit():
+        return None
+    if name.startswith("'") or name.endswith("'") or "'" in name.split()[0][-1:]:
+        return None
+    folded = normalize_name(name)
+    if folded in JUNK:
+        return None
+    letters = [c for c in name if c.isalpha()]
+    if letters and all(c.isupper() for c in letters) and (len(letters) > 6 or " " in name):
+        return None  # all-caps header or shouted word
+    if re.search(r"\d{3,}", name):
+        return None
+    return name
+
+
+def _score(hits: Any, title_len: int) -> None:
+    hits = list(hits)
+    if not hits:
+        return
+    max_count = max(h.count for h in hits)
+    lead_start = title_len + 2 if title_len else 0
+    for h in hits:
+        h.spans.sort()
+        h.in_title = title_len > 0 and any(s < title_len for s, _ in h.spans)
+        h.in_lead = any(lead_start <= s < lead_start + LEAD_CHARS for s, _ in h.spans)
+        h.salience = min(
+            1.0,
+            0.4 * h.in_title
+            + 0.2 * h.in_lead
+            + 0.25 * min(1.0, h.count / 5)
+            + 0.15 * h.count / max_count,
+        )
