@@ -1,0 +1,127 @@
+"""Price charts of the week's top movers: the ticker against its benchmark, stories marked.
+
+Matplotlib is imported inside the functions (Agg, no pyplot state), so importing this module is
+cheap. Charts are SVG with text drawn as paths: the PDF needs no font for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from reports.context import PriceSeries
+
+INK = "#1d2330"
+MUTED = "#8a909b"
+GRID = "#e4e7ec"
+WEEK = "#eef2f7"
+STANCE_COLOURS = {1: "#2f7d4f", -1: "#b23b3b", 0: "#8a909b", None: "#8a909b"}
+
+
+def price_chart_svg(
+    series: PriceSeries, *, lang: str = "en", width_in: float = 6.9, height_in: float = 2.3
+) -> bytes:
+    """An SVG line chart: the ticker and its benchmark rebased to 100, stories as coloured ticks."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import dates as mdates
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    rc = {
+        "svg.fonttype": "path",
+        "svg.hashsalt": f"airace-{series.ticker}",
+        "font.family": "DejaVu Sans",
+        "font.size": 7.5,
+    }
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=(width_in, height_in), dpi=100)
+        ax = fig.add_axes((0.07, 0.13, 0.91, 0.74))
+        ax.axvspan(
+            series.period.start - dt.timedelta(hours=12),
+            series.period.end + dt.timedelta(hours=12),
+            color=WEEK,
+            zorder=0,
+            lw=0,
+        )
+        if series.bench_closes:
+            base_b = series.bench_closes[0]
+            ax.plot(
+                series.bench_dates,
+                [100 * c / base_b for c in series.bench_closes],
+                color=MUTED,
+                lw=1.0,
+                ls=(0, (3, 2)),
+                label=series.benchmark,
+                zorder=2,
+            )
+        base = series.closes[0]
+        rebased = [100 * c / base for c in series.closes]
+        ax.plot(series.dates, rebased, color=INK, lw=1.5, label=series.ticker, zorder=3)
+
+        # Stories: a tick under the line on the story's session, coloured by stance.
+        level = dict(zip(series.dates, rebased, strict=True))
+        lo, hi = min(rebased), max(rebased)
+        if series.bench_closes:
+            bench = [100 * c / series.bench_closes[0] for c in series.bench_closes]
+            lo, hi = min(lo, *bench), max(hi, *bench)
+        pad = max((hi - lo) * 0.12, 1.0)
+        ax.set_ylim(lo - 2 * pad, hi + pad)
+        floor = lo - 1.4 * pad
+        seen: dict[tuple[dt.date, int | None], int] = {}
+        for day, label in series.marks:
+            k = seen.get((day, label), 0)
+            seen[(day, label)] = k + 1
+            if k:
+                continue  # one mark per session and stance is enough to read the timeline
+            colour = STANCE_COLOURS.get(label, MUTED)
+            offset = {1: 0.35, -1: -0.35}.get(label or 0, 0.0) * pad
+            ax.plot([day], [floor + offset], marker="|", ms=9, mew=2, color=colour, zorder=4)
+            if day in level:
+                ax.plot(
+                    [day], [level[day]], "o", ms=3.2, color=colour, zorder=5, mec="white", mew=0.5
+                )
+        if series.move_date in level:
+            ax.annotate(
+                _short_date(series.move_date, lang),
+                (series.move_date, level[series.move_date]),
+                xytext=(7, 4),
+                textcoords="offset points",
+                fontsize=7,
+                color=INK,
+                bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
+
+        ax.grid(axis="y", color=GRID, lw=0.6)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.spines["bottom"].set_color("#b9bec7")
+        ax.tick_params(colors="#4a5260", length=2)
+        ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: _short_date(mdates.num2date(x).date(), lang))
+        )
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            frameon=False,
+            ncol=2,
+            fontsize=7,
+            handlelength=2.2,
+            borderaxespad=0.2,
+        )
+
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+_MONTHS = {
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
+}
+
+
+def _short_date(day: dt.date, lang: str) -> str:
+    return f"{day.day} {_MONTHS.get(lang, _MONTHS['en'])[day.month - 1]}"

@@ -1,0 +1,275 @@
+"""Labels and number/date formats of the briefing in English and French."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+LANGUAGES = ("en", "fr")
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Weekly briefing",
+        "subtitle": "The AI race in the news and in the markets",
+        "week": "Week",
+        "period": "Period",
+        "generated": "Generated",
+        "page": "Page",
+        "of": "of",
+        "articles": "Articles",
+        "sources": "Sources",
+        "languages": "Languages",
+        "entities_tracked": "Entities tracked",
+        "tickers_tracked": "Tickers tracked",
+        "top_stories": "Top stories",
+        "in_brief": "In brief",
+        "empty_title": "Nothing to report",
+        "empty_body": (
+            "The database holds no article published in this period and no market reaction to "
+            "report. Run a crawl and the analysis, or pick another week."
+        ),
+        "market": "Market moves",
+        "market_intro": (
+            "Largest day-0 abnormal returns of tracked tickers this week, one per ticker, "
+            "with the stories linked to each move."
+        ),
+        "ticker": "Ticker",
+        "session": "Session",
+        "ar": "Abnormal return",
+        "ar_short": "AR day 0",
+        "car": "CAR",
+        "benchmark": "Benchmark",
+        "stories": "Stories",
+        "story": "Story",
+        "source": "Source",
+        "stance": "Stance",
+        "link": "Link",
+        "and_more": "and {n} more",
+        "no_moves": "No market reaction was computed for a session of this week.",
+        "missing_prices": "No price data this week for: {tickers}.",
+        "chart_caption": (
+            "{ticker} against {benchmark}, rebased to 100. Marks: stories linked to {ticker}, "
+            "coloured by stance. Shaded: the reported week."
+        ),
+        "significance": "Stars: |t| ≥ 1.645 *, ≥ 1.96 **, ≥ 2.58 *** (10%, 5%, 1%, two-sided).",
+        "favourable": "favourable",
+        "unfavourable": "unfavourable",
+        "neutral": "neutral",
+        "unknown": "—",
+        "link_direct": "direct",
+        "link_parent": "parent",
+        "link_exposure": "exposure",
+        "link_theme": "theme",
+        "entities": "Entities",
+        "entities_intro": (
+            "Articles mentioning each entity, against the previous {days} days, and the net "
+            "stance (mean of favourable +1, neutral 0, unfavourable −1)."
+        ),
+        "entity": "Entity",
+        "change": "Change",
+        "prev": "Previous",
+        "net_stance": "Net stance",
+        "fav_unfav": "Fav. / unfav.",
+        "gainers": "Gained sentiment",
+        "losers": "Lost sentiment",
+        "none": "None this week.",
+        "narratives": "Narratives",
+        "themes_intro": "Share of the week's articles carrying each theme, and the change.",
+        "theme": "Theme",
+        "share": "Share",
+        "rising": "Rising",
+        "fading": "Fading",
+        "clusters": "Story clusters",
+        "clusters_intro": (
+            "Articles grouped by the similarity of their embeddings: each line is one story, "
+            "told by several articles."
+        ),
+        "no_clusters": "No story was covered by more than one article (or no embeddings).",
+        "headline": "Representative headline",
+        "n_articles": "Articles",
+        "n_sources": "Sources",
+        "reactions": "Reaction summary",
+        "reactions_intro": (
+            "Mean CAR{window} after favourable and after unfavourable stories directly about "
+            "a listed company, {start} to {end}. One event per ticker, session and stance."
+        ),
+        "by_entity": "By entity",
+        "by_theme": "By theme",
+        "mean_car": "Mean CAR",
+        "spread": "Spread",
+        "t": "t",
+        "n": "n",
+        "too_small": "Too few events to say anything (fewer than {n} on a side).",
+        "no_reactions": "No event with a favourable or unfavourable stance in this period.",
+        "appendix": "Appendix: articles of the week",
+        "date": "Date",
+        "language": "Lang.",
+        "title_col": "Title",
+        "undated": "{n} articles fetched this week have no publication date and are not listed.",
+        "method": "Method",
+        "method_body": (
+            "Abnormal returns come from an event study against each ticker's benchmark; CAR is "
+            "the cumulative abnormal return over the window in trading sessions around the "
+            "session a story could first move the price. Stances and themes are machine "
+            "readings of the articles and can be wrong on any single article."
+        ),
+    },
+    "fr": {
+        "title": "Note hebdomadaire",
+        "subtitle": "La course à l'IA dans l'actualité et sur les marchés",
+        "week": "Semaine",
+        "period": "Période",
+        "generated": "Générée le",
+        "page": "Page",
+        "of": "sur",
+        "articles": "Articles",
+        "sources": "Sources",
+        "languages": "Langues",
+        "entities_tracked": "Entités suivies",
+        "tickers_tracked": "Titres suivis",
+        "top_stories": "À la une",
+        "in_brief": "En bref",
+        "empty_title": "Rien à signaler",
+        "empty_body": (
+            "La base ne contient aucun article publié sur cette période ni aucune réaction de "
+            "marché. Lancez une collecte et l'analyse, ou choisissez une autre semaine."
+        ),
+        "market": "Mouvements de marché",
+        "market_intro": (
+            "Plus forts rendements anormaux du jour 0 parmi les titres suivis cette semaine, un "
+            "par titre, avec les articles rattachés à chaque mouvement."
+        ),
+        "ticker": "Titre",
+        "session": "Séance",
+        "ar": "Rendement anormal",
+        "ar_short": "RA jour 0",
+        "car": "RAC",
+        "benchmark": "Indice de réf.",
+        "stories": "Articles",
+        "story": "Article",
+        "source": "Source",
+        "stance": "Tonalité",
+        "link": "Lien",
+        "and_more": "et {n} de plus",
+        "no_moves": "Aucune réaction de marché calculée pour une séance de cette semaine.",
+        "missing_prices": "Pas de cours cette semaine pour : {tickers}.",
+        "chart_caption": (
+            "{ticker} face à {benchmark}, base 100. Repères : articles rattachés à {ticker}, "
+            "colorés selon la tonalité. En grisé : la semaine étudiée."
+        ),
+        "significance": (
+            "Étoiles : |t| ≥ 1,645 *, ≥ 1,96 **, ≥ 2,58 *** (10 %, 5 %, 1 %, bilatéral)."
+        ),
+        "favourable": "favorable",
+        "unfavourable": "défavorable",
+        "neutral": "neutre",
+        "unknown": "—",
+        "link_direct": "direct",
+        "link_parent": "maison mère",
+        "link_exposure": "exposition",
+        "link_theme": "thème",
+        "entities": "Entités",
+        "entities_intro": (
+            "Articles citant chaque entité, comparés aux {days} jours précédents, et tonalité "
+            "nette (moyenne de favorable +1, neutre 0, défavorable −1)."
+        ),
+        "entity": "Entité",
+        "change": "Écart",
+        "prev": "Précédent",
+        "net_stance": "Tonalité nette",
+        "fav_unfav": "Fav. / défav.",
+        "gainers": "Tonalité en hausse",
+        "losers": "Tonalité en baisse",
+        "none": "Aucune cette semaine.",
+        "narratives": "Récits",
+        "themes_intro": "Part des articles de la semaine portant chaque thème, et son évolution.",
+        "theme": "Thème",
+        "share": "Part",
+        "rising": "En hausse",
+        "fading": "En recul",
+        "clusters": "Groupes d'articles",
+        "clusters_intro": (
+            "Articles regroupés selon la proximité de leurs plongements : chaque ligne est un "
+            "même sujet traité par plusieurs articles."
+        ),
+        "no_clusters": "Aucun sujet traité par plus d'un article (ou pas de plongements).",
+        "headline": "Titre représentatif",
+        "n_articles": "Articles",
+        "n_sources": "Sources",
+        "reactions": "Synthèse des réactions",
+        "reactions_intro": (
+            "RAC{window} moyen après des articles favorables et défavorables portant "
+            "directement sur une société cotée, du {start} au {end}. Un événement par titre, "
+            "séance et tonalité."
+        ),
+        "by_entity": "Par entité",
+        "by_theme": "Par thème",
+        "mean_car": "RAC moyen",
+        "spread": "Écart",
+        "t": "t",
+        "n": "n",
+        "too_small": "Trop peu d'événements pour conclure (moins de {n} d'un côté).",
+        "no_reactions": "Aucun événement de tonalité favorable ou défavorable sur la période.",
+        "appendix": "Annexe : articles de la semaine",
+        "date": "Date",
+        "language": "Langue",
+        "title_col": "Titre",
+        "undated": (
+            "{n} articles collectés cette semaine n'ont pas de date de publication et ne sont "
+            "pas listés."
+        ),
+        "method": "Méthode",
+        "method_body": (
+            "Les rendements anormaux proviennent d'une étude d'événement face à l'indice de "
+            "référence de chaque titre ; le RAC cumule ces rendements sur la fenêtre de séances "
+            "autour de la première séance où l'article pouvait jouer sur le cours. Tonalités et "
+            "thèmes sont des lectures automatiques, faillibles article par article."
+        ),
+    },
+}
+
+_MONTHS_FR = (
+    ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
+)
+_MONTHS_EN = (
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+)
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The label set of `lang` (en or fr); raises ValueError for any other language."""
+    if lang not in LABELS:
+        raise ValueError(f"unsupported report language {lang!r}: use en or fr")
+    return LABELS[lang]
+
+
+def format_date(day: dt.date | dt.datetime | None, lang: str, *, long: bool = False) -> str:
+    """`2025-01-27`, or `27 January 2025` / `27 janvier 2025` when `long`."""
+    if day is None:
+        return "—"
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if not long:
+        return day.isoformat()
+    months = _MONTHS_FR if lang == "fr" else _MONTHS_EN
+    first = "1er" if lang == "fr" and day.day == 1 else str(day.day)
+    return f"{first} {months[day.month - 1]} {day.year}"
+
+
+def format_number(value: float | int | None, lang: str, digits: int = 0, sign: bool = False) -> str:
+    """A number with thousands separators and the language's decimal mark; `—` for None/NaN."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    text = f"{value:+,.{digits}f}" if sign else f"{value:,.{digits}f}"
+    text = text.replace("-", "−")
+    if lang == "fr":
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def format_pct(value: float | None, lang: str, digits: int = 1, sign: bool = True) -> str:
+    """A fraction as a percentage: 0.172 -> `+17.2%` (en) or `+17,2 %` (fr)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    body = format_number(value * 100, lang, digits, sign)
+    return f"{body}\u202f%" if lang == "fr" else f"{body}%"

@@ -1,0 +1,555 @@
+"""Weekly briefing: a real SQLite file with a DeepSeek-like week (2025-W05), rendered to PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import math
+import re
+import struct
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import (
+    Article,
+    Embedding,
+    Entity,
+    Instrument,
+    Mention,
+    Price,
+    Reaction,
+    Report,
+    Source,
+    Stance,
+    Theme,
+)
+from reports.context import build_weekly_context, iso_week
+from reports.render import ReportURLFetcher, render_weekly, write_pdf
+
+WEEK = iso_week("2025-W05")
+ACCENTED = "DeepSeek ébranle les géants américains de l'IA à Wall Street"
+THEME_LABELS = {
+    "compute_efficiency": "Compute efficiency",
+    "chips": "Chips and export controls",
+    "capex": "AI capital spending",
+}
+DIM = 8
+
+
+def _at(day: dt.date, hour: int = 14) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
+
+
+def _vec(*values: float) -> bytes:
+    padded = list(values) + [0.0] * (DIM - len(values))
+    return struct.pack(f"<{DIM}f", *padded)
+
+
+def _sessions_between(lo: dt.date, hi: dt.date) -> list[dt.date]:
+    days, d = [], lo
+    while d <= hi:
+        if d.weekday() < 5:
+            days.append(d)
+        d += dt.timedelta(days=1)
+    return days
+
+
+def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = ()) -> None:
+    """Fill every table the briefing reads with a small, hand-made week and its history."""
+    with sessions.begin() as s:
+        src = {
+            name: Source(name=name, kind="feed", language=lang)
+            for name, lang in [("wire-one", "en"), ("tech-ledger", "en"), ("gazette-tech", "fr")]
+        }
+        s.add_all(src.values())
+        ent = {
+            "nvidia": Entity(key="nvidia", name="NVIDIA", type="company", ticker="NVDA"),
+            "microsoft": Entity(key="microsoft", name="Microsoft", type="company", ticker="MSFT"),
+            "asml": Entity(key="asml", name="ASML", type="company", ticker="ASML"),
+            "deepseek": Entity(key="deepseek", name="DeepSeek", type="ai_lab"),
+            "openai": Entity(key="openai", name="OpenAI", type="ai_lab"),
+        }
+        s.add_all(ent.values())
+        for ticker, name in [("NVDA", "NVIDIA Corp"), ("MSFT", "Microsoft Corp"), ("SMH", None)]:
+            s.add(Instrument(ticker=ticker, name=name, kind="etf" if name is None else "equity"))
+        s.flush()
+
+        # Prices: NVDA falls 17% on Monday 27 January; SMH falls 9%; ASML has no prices at all.
+        days = _sessions_between(dt.date(2024, 12, 2), dt.date(2025, 2, 14))
+        level = {"NVDA": 140.0, "MSFT": 420.0, "SMH": 250.0}
+        for i, day in enumerate(days):
+            for ticker in level:
+                drift = 1 + 0.004 * math.sin(i + len(ticker))
+                if day == dt.date(2025, 1, 27):
+                    drift = {"NVDA": 0.83, "SMH": 0.91, "MSFT": 0.979}[ticker]
+                level[ticker] *= drift
+                s.add(Price(ticker=ticker, date=day, close=level[ticker], source="test"))
+
+        week_articles = [
+            # (title, source, lang, day, entity stances, themes, vector)
+            (
+                "DeepSeek's cheap model sends chip stocks tumbling",
+                "wire-one",
+                "en",
+                dt.date(2025, 1, 27),
+                {"nvidia": -1, "deepseek": 1},
+                {"compute_efficiency": 0.9},
+                _vec(1, 0.05),
+            ),
+            (
+                "Nvidia loses record market value after DeepSeek shock",
+                "tech-ledger",
+                "en",
+                dt.date(2025, 1, 27),
+                {"nvidia": -1, "deepseek": 0},
+                {"compute_efficiency": 0.7, "chips": 0.5},
+                _vec(1, 0.1),
+            ),
+            (
+                ACCENTED,
+                "gazette-tech",
+                "fr",
+                dt.date(2025, 1, 27),
+                {"nvidia": -1, "deepseek": 1},
+                {"compute_efficiency": 0.8},
+                _vec(0.97, 0.02, 0.1),
+            ),
+            (
+                "Microsoft keeps its AI capital spending plan intact",
+                "wire-one",
+                "en",
+                dt.date(2025, 1, 29),
+                {"microsoft": 1, "openai": 0},
+                {"capex": 0.9},
+                _vec(0, 1),
+            ),
+            (
+                "Microsoft cloud growth disappoints investors",
+                "tech-ledger",
+                "en",
+                dt.date(2025, 1, 30),
+                {"microsoft": -1},
+                {"capex": 0.6},
+                _vec(0, 0.2, 1),
+            ),
+            (
+                "OpenAI answers DeepSeek with a faster reasoning model",
+                "wire-one",
+                "en",
+                dt.date(2025, 1, 31),
+                {"openai": 1, "deepseek": 0},
+                {"compute_efficiency": 0.4},
+                _vec(0, 0, 0, 1),
+            ),
+            (
+                "ASML orders hold up despite export curbs",
+                "tech-ledger",
+                "en",
+                dt.date(2025, 1, 29),
+                {"asml": 1},
+                {"chips": 0.9},
+                _vec(0, 0, 0, 0, 1),
+            ),
+            (
+                "Nvidia rebounds as buyers return to AI chips",
+                "wire-one",
+                "en",
+                dt.date(2025, 1, 28),
+                {"nvidia": 1},
+                {"chips": 0.5},
+                _vec(0, 0, 0, 0, 0, 1),
+            ),
+        ]
+        week_articles += [
+            (title, "wire-one", "en", dt.date(2025, 1, 30), {"nvidia": 0}, {}, None)
+            for title in extra_titles
+        ]
+        prev_articles = [
+            (
+                "Stargate joint venture promises huge AI data centres",
+                "wire-one",
+                "en",
+                dt.date(2025, 1, 22),
+                {"openai": 1, "microsoft": 1},
+                {"capex": 0.9},
+                None,
+            ),
+            (
+                "Nvidia shares hit a new high on AI demand",
+                "tech-ledger",
+                "en",
+                dt.date(2025, 1, 23),
+                {"nvidia": 1},
+                {"chips": 0.8},
+                None,
+            ),
+            (
+                "Les fabricants de puces profitent de la demande en IA",
+                "gazette-tech",
+                "fr",
+                dt.date(2025, 1, 21),
+                {"nvidia": 1},
+                {"chips": 0.7},
+                None,
+            ),
+        ]
+        made: dict[str, Article] = {}
+        for n, (title, source, lang, day, stances, themes, vector) in enumerate(
+            week_articles + prev_articles
+        ):
+            a = Article(
+                url=f"https://news.example/{source}/{n}",
+                source_id=src[source].id,
+                title=title,
+                text=title,
+                language=lang,
+                published_at=_at(day, 8 + n % 8),
+                published_precision="exact",
+                content_hash=f"h{n}",
+                status="analysed",
+            )
+            s.add(a)
+            s.flush()
+            made[title] = a
+            for key, label in stances.items():
+                s.add(
+                    Mention(
+                        article_id=a.id,
+                        entity_id=ent[key].id,
+                        count=2,
+                        first_offset=0,
+                        in_title=True,
+                        salience=0.8,
+                    )
+                )
+                s.add(
+                    Stance(
+                        article_id=a.id,
+                        entity_id=ent[key].id,
+                        score=0.6 * label,
+                        label=label,
+                        confidence=0.8,
+                    )
+                )
+            for theme, score in themes.items():
+                s.add(Theme(article_id=a.id, theme=theme, score=score))
+            if vector is not None:
+                s.add(Embedding(article_id=a.id, model="test", dim=DIM, vector=vector))
+
+        def react(
+            article: Article,
+            ticker: str,
+            day: dt.date,
+            ar: float,
+            cars: dict,
+            link: str = "direct",
+            via: str | None = None,
+        ) -> None:
+            for (w0, w1), (car, t) in cars.items():
+                s.add(
+                    Reaction(
+                        article_id=article.id,
+                        ticker=ticker,
+                        window_start=w0,
+                        window_end=w1,
+                        event_date=day,
+                        link_type=link,
+                        link_weight=1.0,
+                        via=via,
+                        raw_return=ar,
+                        abnormal_return=ar,
+                        car=car,
+                        t_stat=t,
+                        benchmark="SMH",
+                        model="market_model",
+                    )
+                )
+
+        nvda_cars = {
+            (0, 0): (-0.168, -7.2),
+            (0, 1): (-0.155, -4.7),
+            (-1, 1): (-0.149, -3.7),
+            (0, 5): (-0.121, -2.1),
+        }
+        for title in list(made)[:3]:
+            react(made[title], "NVDA", dt.date(2025, 1, 27), -0.168, nvda_cars, via="NVIDIA")
+        react(
+            made["Nvidia rebounds as buyers return to AI chips"],
+            "NVDA",
+            dt.date(2025, 1, 28),
+            0.071,
+            {(0, 1): (0.052, 1.8), (0, 0): (0.071, 2.9)},
+            via="NVIDIA",
+        )
+        react(
+            made["Microsoft cloud growth disappoints investors"],
+            "MSFT",
+            dt.date(2025, 1, 31),
+            -0.058,
+            {(0, 1): (-0.061, -2.2), (0, 0): (-0.058, -2.9)},
+            via="Microsoft",
+        )
+        react(
+            made["Microsoft keeps its AI capital spending plan intact"],
+            "MSFT",
+            dt.date(2025, 1, 29),
+            0.004,
+            {(0, 1): (0.006, 0.2)},
+            via="Microsoft",
+        )
+        react(
+            made["OpenAI answers DeepSeek with a faster reasoning model"],
+            "MSFT",
+            dt.date(2025, 1, 31),
+            -0.058,
+            {(0, 1): (-0.061, -2.2)},
+            link="exposure",
+            via="OpenAI",
+        )
+
+        # History for the reaction summary: six favourable and six unfavourable NVDA sessions.
+        for k in range(12):
+            day = dt.date(2024, 10, 28) + dt.timedelta(days=7 * k)
+            label = 1 if k % 2 == 0 else -1
+            a = Article(
+                url=f"https://news.example/hist/{k}",
+                source_id=src["wire-one"].id,
+                title=f"Nvidia history story {k}",
+                language="en",
+                published_at=_at(day),
+                content_hash=f"hist{k}",
+                status="analysed",
+            )
+            s.add(a)
+            s.flush()
+            s.add(
+                Stance(
+                    article_id=a.id,
+                    entity_id=ent["nvidia"].id,
+                    score=label * 0.5,
+                    label=label,
+                    confidence=0.7,
+                )
+            )
+            s.add(Theme(article_id=a.id, theme="chips", score=0.8))
+            car = 0.012 * label + 0.002 * k
+            react(a, "NVDA", day, car, {(0, 1): (car, 1.0)}, via="NVIDIA")
+
+
+@pytest.fixture
+def week_db(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    build_week(sessions)
+    return sessions
+
+
+def _pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u2212", "-"))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_weekly_pdf_has_every_section_the_top_mover_and_accents(
+    week_db: sessionmaker[Session], tmp_path: Path
+) -> None:
+    pdf, html = tmp_path / "w05.pdf", tmp_path / "out" / "w05.html"
+    result = render_weekly(
+        week_db, WEEK.start, WEEK.end, pdf_path=pdf, html_path=html, theme_labels=THEME_LABELS
+    )
+    assert result.article_count == 8 and result.pages and result.pages >= 5
+    assert result.missing_tickers == ["ASML"]
+    assert result.refused_urls == []
+    text = _norm(_pdf_text(pdf))
+    for section in [
+        "Weekly briefing",
+        "Top stories",
+        "Market moves",
+        "Entities",
+        "Narratives",
+        "Story clusters",
+        "Reaction summary",
+        "Appendix",
+    ]:
+        assert section in text, section
+    assert "2025-W05" in text
+    assert "NVDA" in text and "-16.8%" in text and "-15.5%***" in text
+    assert "No price data this week for: ASML" in text
+    assert ACCENTED in text
+    assert "Compute efficiency" in text and "Too few events" in text
+    assert re.search(r"Page 2 of \d+", text)
+    # The HTML is written with its charts beside it.
+    assert (html.parent / "w05_assets" / "chart-NVDA.svg").is_file()
+    assert "chart-NVDA.svg" in html.read_text(encoding="utf-8")
+    # Recorded in the reports table.
+    with week_db() as s:
+        row = s.scalars(select(Report)).one()
+    assert (row.kind, row.period_start, row.language, row.article_count) == (
+        "weekly",
+        WEEK.start,
+        "en",
+        8,
+    )
+    assert row.pdf_path == str(pdf.resolve())
+    # Page 1 as an image, for a person to look at.
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    image = doc[0].render(scale=1).to_pil()
+    image.save(tmp_path / "page1.png")
+    doc.close()
+    assert (tmp_path / "page1.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_context_top_mover_shares_one_move_and_ranks_stories(
+    week_db: sessionmaker[Session],
+) -> None:
+    c = build_weekly_context(week_db, WEEK.start, WEEK.end, theme_labels=THEME_LABELS)
+    top = c.moves[0]
+    assert (top.ticker, top.event_date, top.n_stories) == ("NVDA", dt.date(2025, 1, 27), 3)
+    assert top.main_car is not None and top.main_car.stars == "***"
+    assert {s.stance for s in top.stories} == {-1}
+    assert [m.ticker for m in c.moves] == ["NVDA", "MSFT"]  # one move per ticker
+    msft = c.moves[1]
+    assert {s.link_type for s in msft.stories} == {"direct", "exposure"}
+    assert c.charts and c.charts[0].ticker == "NVDA" and c.charts[0].benchmark == "SMH"
+    assert c.top_stories[0].n_sources == 3  # the DeepSeek cluster spans three sources
+    nvidia = next(e for e in c.entities if e.name == "NVIDIA")
+    assert (nvidia.articles, nvidia.prev_articles) == (4, 2)
+    assert any(e.name == "NVIDIA" for e in c.losers)
+    by_entity = {r.label: r for r in c.reactions_by_entity}
+    assert by_entity["NVIDIA"].favourable.n >= 6 and by_entity["NVIDIA"].unfavourable.n >= 6
+    assert by_entity["Microsoft"].too_small
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:
+        type(self).hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback() -> Iterator[tuple[str, list[str]]]:
+    hits: list[str] = []
+    handler = type("Handler", (_Recorder,), {"hits": hits})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_untrusted_article_markup_fetches_nothing(
+    sessions: sessionmaker[Session], tmp_path: Path, loopback: tuple[str, list[str]]
+) -> None:
+    base, hits = loopback
+    hostile = (
+        f'Chip rout <img src="{base}/pixel.png"> deepens',
+        '<img src="file:///etc/passwd"> <link rel="stylesheet" href="file:///etc/passwd">',
+        f'<style>@import url("{base}/x.css");</style>',
+    )
+    build_week(sessions, extra_titles=hostile)
+    pdf = tmp_path / "hostile.pdf"
+    render_weekly(sessions, WEEK.start, WEEK.end, pdf_path=pdf)
+    assert hits == []
+    assert 'Chip rout <img src="' in _pdf_text(pdf)  # shown as text, never parsed as markup
+
+    # Even markup that reached WeasyPrint unescaped is refused by the url_fetcher.
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    (assets / "ok.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', encoding="utf-8"
+    )
+    raw = (
+        f'<p>x</p><img src="{base}/direct.png"><img src="file:///etc/passwd">'
+        f'<img src="../../../../etc/passwd"><link rel="stylesheet" href="{base}/s.css">'
+        '<img src="assets/ok.svg">'
+    )
+    pages, refused = write_pdf(raw, assets, tmp_path, tmp_path / "raw.pdf")
+    assert pages == 1 and hits == []
+    assert any(u.startswith(base) for u in refused)
+    assert any(u.startswith("file:///etc/passwd") for u in refused)
+    assert not any(u.endswith("ok.svg") for u in refused)
+
+    policy = ReportURLFetcher(assets)
+    assert policy.resolve((assets / "ok.svg").as_uri()) == (assets / "ok.svg").resolve()
+    for url in [
+        f"{base}/a.png",
+        "file:///etc/passwd",
+        (assets / ".." / "raw.pdf").as_uri(),
+        "data:image/png;base64,AAAA",
+        "ftp://127.0.0.1/x",
+        "file://evil.example/x",
+    ]:
+        assert policy.resolve(url) is None, url
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_empty_week_is_short_and_says_so(week_db: sessionmaker[Session], tmp_path: Path) -> None:
+    pdf = tmp_path / "empty.pdf"
+    period = iso_week("2023-W10")
+    result = render_weekly(week_db, period.start, period.end, pdf_path=pdf)
+    assert result.article_count == 0 and result.pages == 1
+    text = _norm(_pdf_text(pdf))
+    assert "Nothing to report" in text and "2023-W10" in text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_french_labels(week_db: sessionmaker[Session], tmp_path: Path) -> None:
+    pdf = tmp_path / "fr.pdf"
+    render_weekly(week_db, WEEK.start, WEEK.end, lang="fr", pdf_path=pdf)
+    text = _norm(_pdf_text(pdf))
+    for label in [
+        "Note hebdomadaire",
+        "Mouvements de marché",
+        "Entités",
+        "Récits",
+        "Synthèse des réactions",
+        "Annexe",
+        "27 janvier 2025",
+        "-16,8",
+    ]:
+        assert label in text, label
+    assert "Market moves" not in text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_cli_report_weekly_list_and_mistakes(
+    cli, week_db: sessionmaker[Session], sqlite_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "cli.pdf"
+    r = cli("--db", sqlite_url, "report", "weekly", "--week", "2025-W05", "-o", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert out.is_file() and "8 articles" in r.stdout and "ASML" in r.stderr
+    r = cli("--db", sqlite_url, "report")
+    assert r.exit_code == 0 and "weekly" in r.stdout and "2025-W05" in r.stdout
+    assert str(out.resolve()) in r.stdout
+    for args, message in [
+        (["--week", "2025-W99"], "--week"),
+        (["--week", "last"], "--week"),
+        (["--start", "2025-02-02", "--end", "2025-01-27"], "is after"),
+        (["--week", "2025-W05", "--start", "2025-01-27"], "either"),
+        (["--lang", "de"], "--lang"),
+    ]:
+        r = cli("--db", sqlite_url, "report", "weekly", *args, "-o", str(tmp_path / "x.pdf"))
+        assert r.exit_code == 2 and message in r.stderr, (args, r.stderr)
+        assert r.stderr.count("\n") == 1
