@@ -130,8 +130,17 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Decode page bytes: BOM, HTTP header charset, <meta charset>, then a UTF-8/cp1252 guess."""
     from w3lib.encoding import html_to_unicode
 
-    _enc, text = html_to_unicode(content_type, body)
+    _enc, text = html_to_unicode(content_type, body, auto_detect_fun=_guess_encoding)
     return text
+
+
+def _guess_encoding(body: bytes) -> str:
+    """Undeclared encoding: UTF-8 when the bytes are valid UTF-8, else Windows-1252."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
 
 
 def parse_tree(html: str | bytes) -> lxml.html.HtmlElement | None:
