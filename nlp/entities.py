@@ -190,8 +190,10 @@ class EntityFinder:
                 self._surname_of.setdefault(parts[-1], e.key)
 
     # ------------------------------------------------------------------------------------------
-    def find(self, doc: Doc, title_len: int = 0) -> list[EntityHit]:
-        """Entities of `doc`, most salient first (KB entities and candidates)."""
+    def find(self, doc: Doc, title_len: int = 0, *, candidates: bool = True) -> list[EntityHit]:
+        """Entities of `doc`, most salient first: KB entities, plus candidates unless
+        `candidates` is False (a pipeline whose NER does not know the text's language)."""
+        keep_candidates = candidates
         text = doc.text
         low = text.lower()
         hits: dict[str, EntityHit] = {}
@@ -222,7 +224,7 @@ class EntityFinder:
         present = set(hits)
 
         # 2. NER mentions: link or keep as candidates.
-        candidates: dict[str, EntityHit] = {}
+        cands: dict[str, EntityHit] = {}
         for ent in doc.ents:
             if ent.label_ not in LINK_LABELS or any(taken[ent.start : ent.end]):
                 continue
@@ -233,7 +235,7 @@ class EntityFinder:
                 self._add(hits, entity, ent.start_char, ent.end_char, ent.text)
                 continue
             cand_type = CANDIDATE_TYPES.get(ent.label_)
-            if cand_type is None:
+            if cand_type is None or not keep_candidates:
                 continue
             name = clean_candidate(ent)
             if name is None or self.kb.lookup(name) is not None:
@@ -241,18 +243,18 @@ class EntityFinder:
             if cand_type == "person" and name.split()[-1].lower() in ORG_WORDS:
                 cand_type = "company"
             if cand_type == "person" and len(name.split()) < 2:
-                full = _full_name_for(name, candidates)
+                full = _full_name_for(name, cands)
                 if full is not None:
                     full.spans.append((ent.start_char, ent.end_char))
                     full.surfaces[ent.text] += 1
                 continue
             key = "cand-" + slugify(name)
-            hit = candidates.get(key)
+            hit = cands.get(key)
             if hit is None:
-                hit = candidates[key] = EntityHit(key, name, cand_type, None, [], candidate=True)
+                hit = cands[key] = EntityHit(key, name, cand_type, None, [], candidate=True)
             hit.spans.append((ent.start_char, ent.end_char))
             hit.surfaces[ent.text] += 1
-        hits.update({k: v for k, v in candidates.items() if k not in hits})
+        hits.update({k: v for k, v in cands.items() if k not in hits})
 
         _score(hits.values(), title_len)
         return sorted(hits.values(), key=lambda h: (-h.salience, h.first_offset))
