@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+import yfinance  # noqa: F401  (imported first so its warning filters do not beat pytestmark)
 from requests.adapters import BaseAdapter
 from sqlalchemy import func, select
 
@@ -137,14 +138,22 @@ class FakeYahoo(BaseAdapter):
 
 @pytest.fixture
 def yf_clean(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A fresh yfinance: no singleton YfData (session, crumb, lru cache), caches under tmp."""
+    """A fresh yfinance: no singleton YfData (session, crumb, lru cache), caches under tmp.
+
+    `set_tz_cache_location` alone only works before the first use: the cache objects keep their
+    opened database, so they are dropped too and re-open in the new folder.
+    """
     import yfinance as yf
+    from yfinance import cache
     from yfinance.data import SingletonMeta, YfData
 
     def reset() -> None:
         SingletonMeta._instances.pop(YfData, None)
         YfData.cache_get.cache_clear()
         yf.base._tz_info_fetch_ctr = 0  # unknown tickers fall back to quoteSummary twice a process
+        cache._TzCacheManager._tz_cache = None
+        cache._CookieCacheManager._Cookie_cache = None
+        cache._ISINCacheManager._isin_cache = None
 
     yf.set_tz_cache_location(str(tmp_path / "yf-cache"))
     reset()

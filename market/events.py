@@ -1,0 +1,337 @@
+"""Event study of each (article, ticker): market-model abnormal returns around day 0.
+
+Definitions (offsets are sessions of the ticker's exchange calendar, day 0 from market.calendar):
+
+- Prices: the dividend-adjusted close (`adj_close`) when every stored row of the ticker has one,
+  else `close` (split-adjusted as Yahoo serves it). Daily simple returns R_t = P_t / P_{t-1} - 1
+  over *calendar* sessions: a missing session (a gap) makes that day's and the next day's return
+  missing, so gaps never stretch one return over two sessions.
+- Benchmark returns Rm_t are taken on the same sessions (benchmark per ticker: market.instruments).
+- Estimation window: offsets [-120, -11]. With at least `MIN_ESTIMATION_SESSIONS` (60) valid
+  returns there, the **market model** is fitted by OLS: AR_t = R_t - (alpha + beta Rm_t), sigma =
+  residual standard deviation (n - 2 degrees of freedom). A shorter window is used as is when the
+  history is short (January 2025 has about 95 prior sessions in the bundled data, so about 85 usable
+  returns). Below 60 it falls back to the **market-adjusted** model: AR_t = R_t - Rm_t (alpha 0,
+  beta 1), sigma from the same window when it has at least 20 returns, else no t-statistic.
+  The row records `model`, the window used as offsets and dates, and its number of sessions.
+- Windows (0,0), (0,1), (-1,1), (0,5): CAR = sum of AR_t over the window; raw_return = compounded
+  raw return over the window; t_stat = CAR / (sigma * sqrt(L)) with L sessions (the usual
+  approximation that ignores the estimation error of alpha and beta). `abnormal_return` is AR_0.
+- A window is stored only when every return in it exists. Day 0 after the last stored price, or a
+  window reaching past it, leaves the pair pending for a later run; a gap, a benchmark missing a
+  date or a suspected unadjusted split gives a reason and no row. A split is suspected when a daily
+  price ratio is within 15% of 1/k or k for an integer k >= 2 (the split plus that day's move): a
+  real fall of more than ~42% (or a rise of more than ~70%) in one day is also left out, reported.
+
+`event_study` is vectorised with numpy over all events of a calendar (a 2-D gather of the
+estimation and event windows, masked OLS in closed form); `react` stores the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from sqlalchemy.orm import Session, sessionmaker
+
+WINDOWS: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (-1, 1), (0, 5))
+ESTIMATION: tuple[int, int] = (-120, -11)
+MIN_ESTIMATION_SESSIONS = 60
+MIN_SIGMA_SESSIONS = 20
+SPLIT_TOLERANCE = 0.15
+MARKET_MODEL = "market_model"
+MARKET_ADJUSTED = "market_adjusted"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Event:
+    """One (article, ticker) to study: day 0 and the benchmark."""
+
+    key: Any  # the caller's id, e.g. (article_id, ticker)
+    ticker: str
+    benchmark: str
+    day0: dt.date
+
+
+@dataclass
+class StudyResult:
+    """Rows (one dict per event and window) and reasons for events or windows left out."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    reasons: dict[Any, str] = field(default_factory=dict)
+    # Events whose day 0 or windows are after the last stored price: try again later.
+    waiting: set[Any] = field(default_factory=set)
+
+
+def price_panel(
+    rows: Sequence[tuple[str, dt.date, float, float | None]], sessions: Sequence[dt.date]
+) -> tuple[pd.DataFrame, dict[str, dt.date], set[tuple[str, dt.date]]]:
+    """Wide frame of prices (sessions x tickers), the last stored date per ticker, split days.
+
+    `rows` are (ticker, date, close, adj_close). Dates that are not sessions are dropped.
+    """
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=["ticker", "date", "close", "adj_close"])
+    index = pd.DatetimeIndex(pd.to_datetime(list(sessions)))
+    if frame.empty:
+        return pd.DataFrame(index=index), {}, set()
+    frame["date"] = pd.to_datetime(frame["date"])
+    has_adj = frame.groupby("ticker")["adj_close"].apply(lambda s: bool(s.notna().all()))
+    use_adj = frame["ticker"].map(has_adj).astype(bool)
+    frame["price"] = np.where(use_adj, frame["adj_close"], frame["close"]).astype(float)
+    frame.loc[~(frame["price"] > 0), "price"] = np.nan
+    wide = frame.pivot_table(index="date", columns="ticker", values="price", aggfunc="last")
+    last = {str(t): d.date() for t, d in frame.groupby("ticker")["date"].max().items()}
+    wide = wide.reindex(index)
+    ratio = (wide / wide.shift(1)).to_numpy()
+    split = np.zeros_like(ratio, dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for r in (ratio, 1.0 / ratio):
+            k = np.round(r)
+            split |= (k >= 2) & (np.abs(r / k - 1.0) <= SPLIT_TOLERANCE)
+    splits = {
+        (str(wide.columns[j]), wide.index[i].date())
+        for i, j in zip(*np.nonzero(split), strict=True)
+    }
+    return wide, last, splits
+
+
+def event_study(
+    prices: pd.DataFrame,
+    events: Sequence[Event],
+    *,
+    last_dates: Mapping[str, dt.date] | None = None,
+    splits: set[tuple[str, dt.date]] | None = None,
+    windows: Sequence[tuple[int, int]] = WINDOWS,
+    estimation: tuple[int, int] = ESTIMATION,
+    min_estimation: int = MIN_ESTIMATION_SESSIONS,
+) -> StudyResult:
+    """Abnormal returns of `events` on one calendar. `prices` is sessions x tickers (price_panel).
+
+    Returns one row dict per (event, complete window) with the reactions-table fields that do not
+    depend on the article (`key`, ticker, window, event_date, raw_return, abnormal_return, car,
+    t_stat, benchmark, model, alpha, beta, sigma, estimation_*), and a reason per left-out event.
+    """
+    import numpy as np
+
+    result = StudyResult()
+    if not events:
+        return result
+    last_dates = dict(last_dates or {})
+    splits = splits or set()
+    sessions = prices.index
+    n_sessions = len(sessions)
+    values = prices.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        returns = values[1:] / values[:-1] - 1.0
+    returns = np.vstack([np.full((1, values.shape[1]), np.nan), returns])
+    col = {str(t): j for j, t in enumerate(prices.columns)}
+    if splits:
+        for t, d in splits:
+            i = sessions.searchsorted(np.datetime64(d, "ns"))
+            if t in col and i < n_sessions:
+                returns[i, col[t]] = np.nan
+
+    # Events that cannot be placed at all.
+    ok: list[int] = []
+    pos0_list: list[int] = []
+    for k, ev in enumerate(events):
+        reason = None
+        if ev.ticker not in col:
+            reason = f"no prices for {ev.ticker}"
+        elif ev.benchmark not in col:
+            reason = f"benchmark {ev.benchmark} of {ev.ticker} has no prices"
+        else:
+            last = last_dates.get(ev.ticker)
+            blast = last_dates.get(ev.benchmark)
+            if last is not None and ev.day0 > last:
+                reason = f"{ev.ticker}: no price yet for {ev.day0} (last {last})"
+                result.waiting.add(ev.key)
+            elif blast is not None and ev.day0 > blast:
+                reason = f"benchmark {ev.benchmark}: no price yet for {ev.day0} (last {blast})"
+                result.waiting.add(ev.key)
+            else:
+                p = int(sessions.searchsorted(np.datetime64(ev.day0, "ns")))
+                if p >= n_sessions or sessions[p].date() != ev.day0:
+                    reason = f"{ev.ticker}: {ev.day0} is outside the stored sessions"
+                elif p < 1:
+                    reason = f"{ev.ticker}: {ev.day0} is the first stored session (no return)"
+                else:
+                    ok.append(k)
+                    pos0_list.append(p)
+        if reason:
+            result.reasons[ev.key] = reason
+    if not ok:
+        return result
+
+    evs = [events[k] for k in ok]
+    pos0 = np.asarray(pos0_list)
+    cs = np.asarray([col[e.ticker] for e in evs])
+    cb = np.asarray([col[e.benchmark] for e in evs])
+
+    def gather(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        idx = pos0[:, None] + offsets[None, :]
+        inside = (idx >= 0) & (idx < n_sessions)
+        safe = np.clip(idx, 0, n_sessions - 1)
+        y = np.where(inside, returns[safe, cs[:, None]], np.nan)
+        x = np.where(inside, returns[safe, cb[:, None]], np.nan)
+        return y, x, idx
+
+    # Estimation: masked OLS in closed form, one row per event.
+    est_off = np.arange(estimation[0], estimation[1] + 1)
+    y, x, _ = gather(est_off)
+    mask = ~(np.isnan(y) | np.isnan(x))
+    n = mask.sum(axis=1)
+    y0 = np.where(mask, y, 0.0)
+    x0 = np.where(mask, x, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xbar = x0.sum(1) / n
+        ybar = y0.sum(1) / n
+        dx = np.where(mask, x0 - xbar[:, None], 0.0)
+        dy = np.where(mask, y0 - ybar[:, None], 0.0)
+        sxx = (dx * dx).sum(1)
+        beta_mm = (dx * dy).sum(1) / sxx
+        alpha_mm = ybar - beta_mm * xbar
+    use_mm = (n >= min_estimation) & (sxx > 0)
+    alpha = np.where(use_mm, alpha_mm, 0.0)
+    beta = np.where(use_mm, beta_mm, 1.0)
+    resid = np.where(mask, y0 - alpha[:, None] - beta[:, None] * x0, 0.0)
+    dof = np.where(use_mm, n - 2, n - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = np.sqrt((resid * resid).sum(1) / dof)
+    sigma = np.where(use_mm | (n >= MIN_SIGMA_SESSIONS), sigma, np.nan)
+    any_valid = mask.any(axis=1)
+    first_valid = np.where(any_valid, mask.argmax(axis=1), 0)
+    last_valid = np.where(any_valid, mask.shape[1] - 1 - mask[:, ::-1].argmax(axis=1), 0)
+    est_start = est_off[first_valid]
+    est_end = est_off[last_valid]
+
+    # Event windows.
+    lo = min(w[0] for w in windows)
+    hi = max(w[1] for w in windows)
+    ev_off = np.arange(lo, hi + 1)
+    ry, rx, _ = gather(ev_off)
+    ar = ry - alpha[:, None] - beta[:, None] * rx
+    day0 = int(-lo)
+
+    for i, ev in enumerate(evs):
+        if np.isnan(ar[i, day0]):
+            result.reasons[ev.key] = _missing_reason(ev, ry[i, day0], rx[i, day0], splits)
+            continue
+        base = {
+            "key": ev.key,
+            "ticker": ev.ticker,
+            "event_date": ev.day0,
+            "benchmark": ev.benchmark,
+            "model": MARKET_MODEL if use_mm[i] else MARKET_ADJUSTED,
+            "alpha": float(alpha[i]),
+            "beta": float(beta[i]),
+            "sigma": None if np.isnan(sigma[i]) else float(sigma[i]),
+            "abnormal_return": float(ar[i, day0]),
+            "estimation_start": int(est_start[i]) if any_valid[i] else None,
+            "estimation_end": int(est_end[i]) if any_valid[i] else None,
+            "estimation_start_date": _date_at(sessions, pos0[i] + est_start[i], any_valid[i]),
+            "estimation_end_date": _date_at(sessions, pos0[i] + est_end[i], any_valid[i]),
+            "estimation_sessions": int(n[i]),
+            "version": VERSION,
+        }
+        for ws, we in windows:
+            a, b = ws - lo, we - lo + 1
+            seg = ar[i, a:b]
+            if np.isnan(seg).any():
+                end_i = int(pos0[i] + we)
+                horizon = min(
+                    last_dates.get(ev.ticker, dt.date.max),
+                    last_dates.get(ev.benchmark, dt.date.max),
+                )
+                if end_i >= n_sessions or sessions[end_i].date() > horizon:
+                    result.waiting.add(ev.key)
+                    result.reasons.setdefault(ev.key, f"window ({ws},{we}) waits for prices")
+                else:
+                    result.reasons.setdefault(
+                        ev.key, f"window ({ws},{we}) has a gap in {ev.ticker} or {ev.benchmark}"
+                    )
+                continue
+            car = float(seg.sum())
+            raw = float(np.prod(1.0 + ry[i, a:b]) - 1.0)
+            length = we - ws + 1
+            t_stat = car / (sigma[i] * np.sqrt(length)) if np.isfinite(sigma[i]) else None
+            result.rows.append(
+                {
+                    **base,
+                    "window_start": ws,
+                    "window_end": we,
+                    "car": car,
+                    "raw_return": raw,
+                    "t_stat": None if t_stat is None else float(t_stat),
+                }
+            )
+    return result
+
+
+def _date_at(sessions: pd.DatetimeIndex, i: int, valid: bool | np.bool_) -> dt.date | None:
+    if not valid or i < 0 or i >= len(sessions):
+        return None
+    return sessions[int(i)].date()
+
+
+def _missing_reason(
+    ev: Event, r_stock: float, r_bench: float, splits: set[tuple[str, dt.date]]
+) -> str:
+    import math
+
+    if (ev.ticker, ev.day0) in splits:
+        return f"{ev.ticker}: suspected unadjusted split on {ev.day0}; not stored"
+    if (ev.benchmark, ev.day0) in splits:
+        return f"benchmark {ev.benchmark}: suspected unadjusted split on {ev.day0}; not stored"
+    if math.isnan(r_stock):
+        return f"{ev.ticker}: no close on {ev.day0} or the session before (gap)"
+    if math.isnan(r_bench):
+        return f"benchmark {ev.benchmark} has no close on {ev.day0} or the session before"
+    return f"{ev.ticker}: no abnormal return on {ev.day0}"
+
+
+@dataclass
+class ReactSummary:
+    """What `react` did: pairs computed, rows written, articles pending (with why), skipped."""
+
+    computed: int = 0
+    rows: int = 0
+    pending: dict[int, str] = field(default_factory=dict)
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    problems: dict[str, int] = field(default_factory=dict)
+
+
+def react(
+    sessions: sessionmaker[Session],
+    *,
+    theme_baskets: dict[str, list[str]],
+    since: dt.date | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    benchmark_overrides: Mapping[str, str] | None = None,
+    recompute: bool = False,
+) -> ReactSummary:
+    """Compute and store reactions for analysed articles (published on or after `since`).
+
+    Idempotent: pairs whose four windows are stored at the current version are skipped unless
+    `recompute`. Pairs without prices yet are reported in `.pending` and picked up next run.
+    """
+    from market.react import run_react
+
+    return run_react(
+        sessions,
+        theme_baskets=theme_baskets,
+        since=since,
+        progress=progress,
+        benchmark_overrides=benchmark_overrides,
+        recompute=recompute,
+    )
