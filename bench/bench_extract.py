@@ -72,13 +72,15 @@ def variants() -> dict[str, Callable[[str, str], str]]:
     """Extractors to compare: the project's own and plain trafilatura baselines."""
     import trafilatura
 
-    from crawler.extract import extract_text
+    from crawler.extract import extract_article, extract_text
 
     def plain(**kw: object) -> Callable[[str, str], str]:
         return lambda html, url: trafilatura.extract(html, url=url, **kw) or ""  # type: ignore[arg-type]
 
     return {
         "airace": lambda html, url: extract_text(html, url=url),
+        # The crawl's own path (text + metadata in one pass), to check it scores the same.
+        "airace-article": lambda html, url: extract_article(html, url).text,
         "trafilatura-default": plain(),
         "trafilatura-no-comments": plain(include_comments=False),
     }
