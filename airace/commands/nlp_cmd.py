@@ -1,29 +1,160 @@
-"""CLI commands: analyze, annotate, eval (not implemented yet)."""
+"""CLI commands: analyze (stored articles) and annotate (a JSONL file, no database)."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
 
-from airace.errors import NotImplementedYet
+from airace.commands.common import app_context, parse_date
+from airace.errors import UserError
+
+if TYPE_CHECKING:
+    from airace.config import Settings
+    from nlp.annotate import Analyzer
+
+
+def make_analyzer(settings: Settings, *, embeddings: bool = True) -> Analyzer:
+    """An Analyzer configured from Settings (models loaded on first use)."""
+    from nlp.annotate import Analyzer
+    from nlp.kb import KBError, load_kb
+
+    try:
+        kb = load_kb()
+    except KBError as e:
+        raise UserError(str(e)) from None
+    return Analyzer(
+        spacy_models={"en": settings.spacy_model_en, "fr": settings.spacy_model_fr},
+        fallback_model=settings.spacy_model_fallback,
+        embedding_model=settings.embedding_model if embeddings else None,
+        kb=kb,
+        chunk_size=settings.analysis_batch_size,
+    )
+
+
+def _load_models(analyzer: Analyzer) -> None:
+    from nlp.annotate import ModelError
+    from nlp.embeddings import EmbeddingError
+
+    try:
+        analyzer.load()
+    except (ModelError, EmbeddingError) as e:
+        raise UserError(str(e)) from None
+
+
+def _read_jsonl(path: Path) -> Any:
+    stream = sys.stdin if str(path) == "-" else None
+    try:
+        f = stream or path.open(encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"cannot read {path}: {e.strerror}") from None
+    with f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UserError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise UserError(f'{path}:{n}: expected an object with a "text" string')
+            item.setdefault("id", n)
+            yield item
 
 
 def register(app: typer.Typer) -> None:
-    @app.command(
-        "analyze", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-    )
-    def analyze_cmd() -> None:
+    @app.command("analyze")
+    def analyze_cmd(
+        ctx: typer.Context,
+        since: str | None = typer.Option(
+            None, "--since", help="Only articles published (or fetched) on or after this date."
+        ),
+        reprocess: bool = typer.Option(
+            False, "--reprocess", help="Analyse again articles already analysed by this version."
+        ),
+        limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after N articles."),
+        no_embeddings: bool = typer.Option(
+            False, "--no-embeddings", help="Skip the embedding model (faster; no vectors stored)."
+        ),
+    ) -> None:
         """Analyse stored articles: entities, stance, themes, embeddings.
+
+        Picks articles that are new or were analysed by an older pipeline version, in batches
+        committed one by one; a killed run resumes where it stopped.
 
         Example: airace analyze --since 2025-01-01
         """
-        raise NotImplementedYet("airace analyze")
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    @app.command(
-        "annotate", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-    )
-    def annotate_cmd() -> None:
-        """Analyse a JSONL file of texts without a database.
+        from nlp.analyze import analyze_pending
+
+        app_ctx = app_context(ctx)
+        start = parse_date(since, "--since")
+        analyzer = make_analyzer(app_ctx.settings, embeddings=not no_embeddings)
+        _load_models(analyzer)
+        sessions = app_ctx.sessions
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=False,
+            console=None,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            task = bar.add_task("analysing", total=None)
+
+            def progress(summary: Any) -> None:
+                bar.update(task, total=summary.total, completed=summary.processed)
+
+            summary = analyze_pending(
+                sessions,
+                analyzer,
+                since=start,
+                reprocess=reprocess,
+                limit=limit,
+                batch_size=app_ctx.settings.analysis_batch_size,
+                progress=progress,
+            )
+        skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "0"
+        typer.echo(f"analysed {summary.analysed}, skipped {skipped}, failed {summary.failed}")
+        for line in summary.failures:
+            typer.echo(f"  failed: {line}", err=True)
+
+    @app.command("annotate")
+    def annotate_cmd(
+        ctx: typer.Context,
+        input: Path = typer.Argument(
+            ..., help='JSONL file of {"id", "text", "title"?, ...}; - for stdin.'
+        ),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Output JSONL (default stdout)."
+        ),
+    ) -> None:
+        """Analyse a JSONL file of texts without a database; one JSON result per line.
+
+        Output line: {"id", "language", "entities": [...], "stances": [...], "themes": [...]}.
 
         Example: airace annotate in.jsonl -o out.jsonl
         """
-        raise NotImplementedYet("airace annotate")
+        # The output has no vectors: the embedding model is not loaded.
+        analyzer = make_analyzer(app_context(ctx).settings, embeddings=False)
+        items = list(_read_jsonl(input))
+        _load_models(analyzer)
+        try:
+            out = output.open("w", encoding="utf-8") if output else sys.stdout
+        except OSError as e:
+            raise UserError(f"cannot write {output}: {e.strerror}") from None
+        n = 0
+        try:
+            for result in analyzer.annotate(items):
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                n += 1
+        finally:
+            if output:
+                out.close()
+        if output:
+            typer.echo(f"annotated {n} texts -> {output}", err=True)

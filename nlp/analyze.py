@@ -1,0 +1,238 @@
+"""Analyse stored articles: the `airace analyze` stage.
+
+`analyze_pending` picks the articles that are new or were analysed by an older pipeline version
+(all of them with `reprocess`), claims a batch (db.claims, so PostgreSQL workers can share the
+backlog), analyses it with an `Analyzer`, and writes each article's mentions, stances, themes and
+embedding together with its status in ONE transaction per batch. A run killed at any point leaves
+every article either fully analysed or untouched; the next run picks up the rest (claims left by
+a dead process on this host are released at start; other hosts' expire with their lease).
+
+A bad article (empty, binary, too long, no sentence) is marked `skipped` with the reason; one whose
+analysis raised is marked `failed`. Both are counted and keep the current analysis version, so
+they are not retried until the pipeline changes (or `--reprocess`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+
+from db.claims import claim_articles, finish_claims, held_claims
+from db.entities import (
+    MentionRow,
+    StanceRow,
+    ensure_discovered,
+    mark_article,
+    save_analysis,
+    sync_kb,
+)
+from db.models import Article
+from nlp.annotate import ANALYSIS_VERSION, Analyzer, ArticleAnalysis
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["ANALYSIS_VERSION", "AnalyzeSummary", "analyze_pending"]
+
+log = logging.getLogger(__name__)
+LEASE = dt.timedelta(minutes=10)
+
+
+@dataclass
+class AnalyzeSummary:
+    """What a run did: analysed count, skipped by reason, failed count (with a few reasons)."""
+
+    analysed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def processed(self) -> int:
+        return self.analysed + sum(self.skipped.values()) + self.failed
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def pending_condition(
+    *, since: dt.date | dt.datetime | None, reprocess: bool, started: dt.datetime, version: int
+) -> ColumnElement[bool]:
+    """SQL condition of the articles this run should analyse."""
+    if reprocess:
+        cond = or_(Article.analysed_at.is_(None), Article.analysed_at < started)
+    else:
+        cond = or_(Article.analysis_version.is_(None), Article.analysis_version < version)
+    if since is not None:
+        if not isinstance(since, dt.datetime):
+            since = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+        cond = and_(cond, func.coalesce(Article.published_at, Article.fetched_at) >= since)
+    return cond
+
+
+def _release_dead_claims(session: Session) -> int:
+    """Release claims held by processes of this host that no longer run."""
+    host = socket.gethostname()
+    held = session.execute(
+        select(Article.claimed_by)
+        .where(Article.claimed_by.like(f"{host}:%"))
+        .group_by(Article.claimed_by)
+    ).scalars()
+    dead = []
+    for worker in held:
+        try:
+            pid = int(worker.rsplit(":", 1)[1])
+        except (ValueError, IndexError):
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            dead.append(worker)
+    if not dead:
+        return 0
+    result = session.execute(
+        update(Article)
+        .where(Article.claimed_by.in_(dead))
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def analyze_pending(
+    sessions: sessionmaker[Session],
+    analyzer: Analyzer,
+    *,
+    since: dt.date | dt.datetime | None = None,
+    reprocess: bool = False,
+    limit: int | None = None,
+    batch_size: int = 64,
+    progress: Callable[[AnalyzeSummary], None] | None = None,
+) -> AnalyzeSummary:
+    """Analyse pending articles in batches, committing each batch; see the module docstring.
+
+    `progress` is called after each batch with the running summary (its `.total` is the number
+    of articles the run expects to process).
+    """
+    started = dt.datetime.now(dt.UTC)
+    version = analyzer.version
+    worker = worker_name()
+    condition = pending_condition(
+        since=since, reprocess=reprocess, started=started, version=version
+    )
+    summary = AnalyzeSummary()
+    with sessions.begin() as s:
+        _release_dead_claims(s)
+        entity_ids = sync_kb(s, analyzer.kb.records())
+        summary.total = int(s.scalar(select(func.count()).select_from(Article).where(condition)))
+    if limit is not None:
+        summary.total = min(summary.total, limit)
+    if progress:
+        progress(summary)
+
+    while limit is None or summary.processed < limit:
+        size = batch_size if limit is None else min(batch_size, limit - summary.processed)
+        with sessions.begin() as s:
+            ids = claim_articles(s, worker=worker, condition=condition, limit=size, lease=LEASE)
+            if not ids:
+                break
+            rows = s.execute(
+                select(Article.id, Article.title, Article.text, Article.language)
+                .where(Article.id.in_(ids))
+                .order_by(Article.id)
+            ).all()
+        items = [
+            {"id": r.id, "title": r.title, "text": r.text, "language": r.language} for r in rows
+        ]
+        try:
+            results = list(analyzer.analyze(items))
+        except Exception as e:  # a model-level failure: mark the batch failed, go on
+            log.exception("batch analysis failed")
+            results = [
+                ArticleAnalysis(i["id"], None, error=f"{type(e).__name__}: {e}") for i in items
+            ]
+        with sessions.begin() as s:
+            held = set(held_claims(s, worker=worker, ids=ids))
+            _store(s, [r for r in results if r.id in held], analyzer, entity_ids, version, summary)
+            finish_claims(s, worker=worker, ids=ids)
+        if progress:
+            progress(summary)
+    return summary
+
+
+def _store(
+    s: Session,
+    results: list[ArticleAnalysis],
+    analyzer: Analyzer,
+    entity_ids: dict[str, int],
+    version: int,
+    summary: AnalyzeSummary,
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    candidates = [
+        {"key": h.key, "name": h.name, "type": h.type, "aliases": list(h.surfaces)}
+        for r in results
+        for h in r.entities
+        if h.candidate and h.key not in entity_ids
+    ]
+    ids = {**entity_ids, **(ensure_discovered(s, candidates) if candidates else {})}
+    embedder = analyzer.embedder if analyzer.embedding_model else None
+    skipped: Counter[str] = Counter()
+    for r in results:
+        if r.skipped:
+            mark_article(s, r.id, "skipped", r.skipped, version, now=now)
+            skipped[r.skipped] += 1
+            continue
+        if r.error:
+            mark_article(s, r.id, "failed", r.error[:500], version, now=now)
+            summary.failed += 1
+            if len(summary.failures) < 10:
+                summary.failures.append(f"article {r.id}: {r.error[:200]}")
+            continue
+        mentions = [
+            MentionRow(ids[h.key], h.count, h.first_offset, h.in_title, h.salience, h.surface)
+            for h in r.entities
+            if h.key in ids
+        ]
+        stances = [
+            StanceRow(ids[x.key], float(x.score), int(x.label), float(x.confidence), x.evidence)
+            for x in r.stances
+            if x.key in ids
+        ]
+        embedding = None
+        if r.embedding is not None and embedder is not None:
+            from nlp.embeddings import to_bytes
+
+            embedding = (embedder.name, int(r.embedding.shape[0]), to_bytes(r.embedding))
+        save_analysis(
+            s,
+            r.id,
+            mentions=mentions,
+            stances=stances,
+            themes=r.themes,
+            embedding=embedding,
+            version=version,
+            language=r.language,
+            now=now,
+        )
+        summary.analysed += 1
+    for reason, n in skipped.items():
+        summary.skipped[reason] = summary.skipped.get(reason, 0) + n
