@@ -27,7 +27,7 @@ PG_DOCUMENT = (
 # Words too common to say anything about an article (EN + FR); they would match most rows. In an
 # AI-news store "AI"/"IA" match nearly everything too.
 _STOPWORDS_TEXT = """a an and are as at be but by for from has have in into is it its of on or that the
-this to was were will with what which who how why when about after over than more most ai
+this to was were will with do does did what which who how why when about after over than more most ai
 au aux avec ce ces dans de des du elle en est et il ils la le les leur lui mais ne nous ou
 par pas plus pour qu que qui sa se ses son sur un une vous d l s c n j ia"""
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())

@@ -131,7 +131,7 @@ def register(app: typer.Typer) -> None:
                 "date": _day(r["published_at"]),
                 "source": _short(r["source"], 14),
                 "lang": r["language"] or "",
-                "title": _short(r["title"], _room(72)),
+                "title": _short(r["title"], _room(84)),
                 "entities": _short(
                     ", ".join(
                         e["name"]
@@ -256,7 +256,7 @@ def register(app: typer.Typer) -> None:
                 "t": "" if r["t_stat"] is None else f"{r['t_stat']:.1f}",
                 "link": r["link_type"],
                 "stance": STANCE_MARK[r["stance"]],
-                "story": _short(r["title"], _room(70)),
+                "story": _short(r["title"], _room(76)),
             }
             for r in rows
         ]
@@ -303,7 +303,7 @@ def register(app: typer.Typer) -> None:
                 "id": r["id"],
                 "date": _day(r["published_at"]),
                 "source": _short(r["source"], 14),
-                "title": _short(r["title"], _room(48)),
+                "title": _short(r["title"], _room(56)),
                 "sim": "" if r["similarity"] is None else f"{r['similarity']:.2f}",
                 "kw": r["keyword_rank"] or "",
             }
@@ -375,7 +375,7 @@ def _encoder(model: str) -> Any:
         raise UserError(f"the embedding model cannot be loaded ({e}); try --keywords-only") from e
     try:
         return Embedder(model)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, RuntimeError) as e:  # nlp.embeddings.EmbeddingError included
         raise UserError(f"cannot load embedding model {model!r}: {e}") from None
 
 
