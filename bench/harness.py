@@ -4,12 +4,15 @@ Time a Python callable or a command N times, summarise (median, p95, min), measu
 RSS, print a table with a ratio against a baseline measured in the same run, and append one JSON
 line per result to bench/results/<bench>.jsonl (gitignored) so runs can be compared later.
 
-    from bench.harness import measure, measure_cmd, print_table, save_results
+    from bench.harness import measure, measure_cmd, measure_cmds, print_table, save_results
 
     base = measure_cmd([sys.executable, "-c", "pass"], repeat=10, name="python -c pass")
     cli = measure_cmd(["airace", "--help"], repeat=10, name="airace --help")
     print_table([base, cli], baseline=base, title="CLI start")
     save_results("cli_start", [base, cli])
+
+`measure_cmds({name: argv, ...})` interleaves several commands round by round (fairer ratios on a
+busy machine).
 
 Only the standard library is imported here, so importing the harness costs nothing measurable.
 """
@@ -148,6 +151,33 @@ def measure_cmd(
         samples.append(elapsed)
         peak = max(peak, rss)
     return Timing(name or " ".join(argv), samples, peak_rss_mb=peak)
+
+
+def measure_cmds(
+    commands: Mapping[str, Sequence[str]],
+    repeat: int = 10,
+    *,
+    warmup: int = 1,
+    env: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
+    check: bool = True,
+) -> list[Timing]:
+    """Like measure_cmd for several commands, interleaved round by round ({name: argv} order).
+
+    On a shared machine the load changes during a run; interleaving spreads it evenly over the
+    commands, so the ratios stay fair.
+    """
+    for _ in range(warmup):
+        for argv in commands.values():
+            run_cmd(argv, env=env, cwd=cwd, check=check)
+    timings = {name: Timing(name, [], peak_rss_mb=0.0) for name in commands}
+    for _ in range(repeat):
+        for name, argv in commands.items():
+            elapsed, rss, _code = run_cmd(argv, env=env, cwd=cwd, check=check)
+            t = timings[name]
+            t.samples.append(elapsed)
+            t.peak_rss_mb = max(t.peak_rss_mb or 0.0, rss)
+    return list(timings.values())
 
 
 def _fmt_s(seconds: float) -> str:
