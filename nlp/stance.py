@@ -1,27 +1,33 @@
 """Stance toward each target entity of an article: favourable (+1), neutral (0), unfavourable (-1).
 
-The method is cheap and explainable: no model beyond the spaCy parse already computed.
+Cheap and explainable: the spaCy parse already computed plus a lexicon, no other model.
 
-1. Target sentences: every sentence with a mention of the target (title x2, lead x1.5), plus a
-   sentence with no entity at all right after one whose first entity is the target (x0.5: "Its
-   shares fell").
+1. Sentences: cut at line breaks and final punctuation (the title weighs x2, the lead x1.5).
+   A sentence naming no target is read as being about the previous sentence's first entity when it
+   opens with a pronoun ("Its shares fell", x0.5), else about the title's first entity (x0.3, blog
+   style); "the company", "le groupe" count as a mention of that entity.
 2. Cues: a bilingual domain lexicon (nlp/stance_lexicon.yaml) of market moves ("plunged",
    "dégringole", "-17 %"), results and judgements ("beat expectations", "salue"), each with a role
-   that says who the cue is about (state: its subject; agent: subject +, object -; hurt/help: the
-   object).
-3. Attribution: a sentence is cut into clauses at contrast words and subordinators ("but", "mais",
-   "after", "après"); a cue only reaches entities of its own clause, the subject being the nearest
-   entity before the cue (the entity after "by"/"par" in a passive), the object the first after it.
-4. Negation ("not", "never", "n'...pas", "ne...plus", "sans") near the cue flips it and weakens it;
-   the clause after a contrast word weighs more than the one before; questions and hedged clauses
-   ("could", "pourrait") weigh less.
-5. Score = tanh(sum / 2), label by a threshold calibrated on tests/data/nlp_dev.jsonl; confidence
-   grows with the score and the amount of evidence; the evidence is the sentence that contributed
-   most in the direction of the label.
+   saying whom it is about (state: its subject; agent: subject +, object -; hurt/help: the object).
+3. Attribution: a sentence is cut into clauses at contrast words, concessions, subordinators and
+   speech verbs ("but", "mais", "despite", "after", "said"); a cue reaches the entities of its own
+   clause (a clause naming none inherits the sentence's first entity). The subject is the nearest
+   entity before the cue (and those listed with it), the object the first after it; a passive
+   ("was hit by", "salué par") swaps them.
+4. Modifiers: negation ("not a threat", "n'a pas réussi", "ne ... plus", "sans") flips and weakens
+   a cue; "shrugs off", "résiste à" flip it; the clause after "but"/"mais" outweighs the one before,
+   a concession ("malgré") weighs half; questions weigh 0.4, and a doubting one ("vraiment ?",
+   "really?") flips; hedges ("could", "pourrait") weigh 0.7; praise next to a heavy loss with an
+   ironic word ("Bravo", "congratulations") is dropped as sarcasm.
+5. Score = tanh(sum / scale) (the scale grows with sqrt(evidence sentences) for long articles), label
+   by LABEL_THRESHOLD calibrated on the training split of tests/data/nlp_dev.jsonl; confidence grows
+   with |score| and the agreement of the evidence; the evidence is the sentence that counted most
+   in the direction of the label.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -36,6 +42,7 @@ LEXICON_PATH = Path(__file__).with_name("stance_lexicon.yaml")
 # |score| above this gives a non-zero label (calibrated on the training split of the dev set).
 LABEL_THRESHOLD = 0.2
 SCORE_SCALE = 2.0
+SHORT_ARTICLE_SENTENCES = 4
 
 TITLE_WEIGHT = 2.0
 LEAD_WEIGHT = 1.5
@@ -45,8 +52,13 @@ HEDGE_WEIGHT = 0.7
 NEGATION_FACTOR = -0.7
 BEFORE_CONTRAST = 0.6
 AFTER_CONTRAST = 1.5
+MAIN_WEIGHT = 0.3  # a sentence naming no entity, read as about the title's subject
+CONCESSION_WEIGHT = 0.5  # "despite strong results", "malgré des résultats solides"
+INHERIT_WEIGHT = 0.7  # a clause naming no entity, read as about the sentence's first one
 OTHER_SUBJECT = 0.7  # another entity listed with the subject ("Nvidia and AMD fell")
-REMOTE_ENTITY = 0.25  # an entity of the clause that is neither subject nor object
+REMOTE_ENTITY = 0.25  # an object after the first one
+FOLLOWING_SUBJECT = 0.6  # no entity before a cue: the first one after it ("Bad day for Nvidia")
+VERB_BETWEEN = 0.5  # the subject is separated from the cue by another verb
 
 # Words that open a subordinate clause whose cues concern other entities ("fell after X rose").
 SUBORDINATORS = {
@@ -94,10 +106,16 @@ class Lexicon:
 
     exact: dict[str, Cue] = field(default_factory=dict)
     prefixes: list[tuple[str, Cue]] = field(default_factory=list)  # longest first
-    phrases: list[tuple[re.Pattern[str], float]] = field(default_factory=list)
+    phrases: list[tuple[re.Pattern[str], Cue]] = field(default_factory=list)
     negators: frozenset[str] = frozenset()
     contrast: frozenset[str] = frozenset()
     hedges: frozenset[str] = frozenset()
+    concessive: frozenset[str] = frozenset()
+    speech: frozenset[str] = frozenset()
+    flippers: frozenset[str] = frozenset()
+    doubt: frozenset[str] = frozenset()
+    irony: frozenset[str] = frozenset()
+    anaphors: frozenset[str] = frozenset()
 
     def lookup(self, text: str, lemma: str) -> Cue | None:
         """The cue a token's lower-cased text or lemma matches, if any."""
@@ -117,35 +135,29 @@ def load_lexicon(lang: str, path: Path = LEXICON_PATH) -> Lexicon:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     section = data["fr" if lang == "fr" else "en"]
     lex = Lexicon()
-    for role in ("state", "agent", "hurt", "help"):  # the first role listed wins
+    for role in ("agent", "hurt", "help", "state"):  # a word in several roles: the first wins
         for word, weight in (section.get(role) or {}).items():
             word = str(word).lower()
             cue = Cue(role, float(weight))
             if word.endswith("*"):
                 lex.prefixes.append((word[:-1], cue))
-            elif " " in word:
-                sign = -1.0 if role == "hurt" else 1.0
-                pattern = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
-                lex.phrases.append((pattern, sign * float(weight)))
+            elif " " in word:  # several words: a regular expression
+                lex.phrases.append((re.compile(r"(?<!\w)" + word + r"(?!\w)"), cue))
             else:
                 lex.exact.setdefault(word, cue)
     lex.prefixes.sort(key=lambda item: -len(item[0]))
     for phrase, weight in (section.get("phrases") or {}).items():
-        lex.phrases.append((re.compile(str(phrase)), float(weight)))
+        lex.phrases.append((re.compile(str(phrase)), Cue("state", float(weight))))
     lex.negators = frozenset(str(w).lower() for w in section.get("negators") or ())
     lex.contrast = frozenset(str(w).lower() for w in section.get("contrast") or ())
     lex.hedges = frozenset(str(w).lower() for w in section.get("hedges") or ())
+    lex.concessive = frozenset(str(w).lower() for w in section.get("concessive") or ())
+    lex.speech = frozenset(str(w).lower() for w in section.get("speech") or ())
+    lex.flippers = frozenset(str(w).lower() for w in section.get("flippers") or ())
+    lex.doubt = frozenset(str(w).lower() for w in section.get("doubt") or ())
+    lex.irony = frozenset(str(w).lower() for w in section.get("irony") or ())
+    lex.anaphors = frozenset(str(w).lower() for w in section.get("anaphors") or ())
     return lex
-
-
-@dataclass
-class _Hit:
-    """A cue found in a sentence: token position, role, signed weight."""
-
-    pos: int
-    role: str
-    weight: float
-    phrase: bool = False
 
 
 def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[StanceResult]:
@@ -159,89 +171,130 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
     if not targets:
         return []
     title_end = doc.text.find("\n\n")
-    sents = _sentences(doc)
-    # Token index of each mention start, per target.
-    starts: dict[int, list[int]] = {}
+    starts: dict[int, list[int]] = {}  # token index of each mention start, per target
     for ti, target in enumerate(targets):
         for start, end in target.spans:
             span = doc.char_span(start, end, alignment_mode="expand")
             if span is not None and len(span):
                 starts.setdefault(ti, []).append(span.start)
+    mention_at = sorted((pos, ti) for ti, poss in starts.items() for pos in poss)
+    title_mentions = [ti for pos, ti in mention_at if doc[pos].idx < max(title_end, 0)]
+    main = title_mentions[0] if title_mentions else None
+
     totals = [0.0] * len(targets)
     magnitude = [0.0] * len(targets)
+    n_evidence = [0] * len(targets)
     best: list[tuple[float, str]] = [(0.0, "") for _ in targets]
-    first_sentence: list[str] = [""] * len(targets)
+    first_sentence = [""] * len(targets)
     lead_seen = False
-    carry_target: int | None = None
-    for sent in sents:
+    carry: int | None = None
+    for sent in _sentences(doc):
         in_title = title_end >= 0 and sent.start_char < title_end
         weight = TITLE_WEIGHT if in_title else 1.0
         if not in_title and not lead_seen:
             weight, lead_seen = LEAD_WEIGHT, True
-        mentions = sorted(
-            (pos, ti) for ti, poss in starts.items() for pos in poss if sent.start <= pos < sent.end
-        )
-        carried = False
-        if not mentions:
-            if carry_target is None or not _opens_with_pronoun(sent, lang):
-                carry_target = None
-                continue
-            mentions = [(sent.start, carry_target)]
-            weight *= CARRY_WEIGHT
-            carried = True
-        else:
-            carry_target = mentions[0][1]
-        contributions = _score_sentence(sent, mentions, lex, lang, carried)
+        words = [t for t in sent if not t.is_space and not t.is_punct]
+        if words and words[0].lower_ in lex.contrast:
+            weight *= AFTER_CONTRAST  # "But ..." outweighs the sentence before it
         if sent.text.rstrip().endswith("?"):
-            weight *= QUESTION_WEIGHT
+            doubtful = any(t.lower_ in lex.doubt for t in sent)
+            weight *= -QUESTION_WEIGHT if doubtful else QUESTION_WEIGHT
+        mentions = [(pos, ti) for pos, ti in mention_at if sent.start <= pos < sent.end]
+        about = carry if carry is not None else main
+        if about is not None and about not in {ti for _, ti in mentions}:
+            # "The company", "le groupe": the entity the previous sentence was about.
+            mentions = sorted(mentions + [(pos, about) for pos in _anaphors(sent, lex)])
         text = sent.text.strip()
-        for ti, value in contributions.items():
-            if not first_sentence[ti]:
-                first_sentence[ti] = text
-            totals[ti] += weight * value
-            magnitude[ti] += abs(weight * value)
-            if abs(weight * value) > abs(best[ti][0]):
-                best[ti] = (weight * value, text)
         for _, ti in mentions:
-            if not first_sentence[ti]:
-                first_sentence[ti] = text
+            first_sentence[ti] = first_sentence[ti] or text
+        if mentions:
+            carry = mentions[0][1]
+            contributions = _score_sentence(sent, mentions, lex, lang)
+        else:
+            # No entity named: "Its shares fell" continues about the last sentence's subject;
+            # other sentences of a blog post are read as being about the title's subject.
+            about = carry if carry is not None and _opens_with_pronoun(sent, lang) else main
+            if about is None:
+                continue
+            weight *= CARRY_WEIGHT if about == carry else MAIN_WEIGHT
+            contributions = _score_sentence(sent, [(sent.start - 1, about)], lex, lang)
+        for ti, value in contributions.items():
+            value *= weight
+            totals[ti] += value
+            magnitude[ti] += abs(value)
+            n_evidence[ti] += value != 0
+            if abs(value) > abs(best[ti][0]):
+                best[ti] = (value, text)
     results = []
     for ti, target in enumerate(targets):
-        score = math.tanh(totals[ti] / SCORE_SCALE)
+        # Long articles pile up cues: scale by sqrt(evidence sentences) beyond a short article's.
+        scale = SCORE_SCALE * max(1.0, math.sqrt(n_evidence[ti] / SHORT_ARTICLE_SENTENCES))
+        score = math.tanh(totals[ti] / scale)
         label = 1 if score > LABEL_THRESHOLD else -1 if score < -LABEL_THRESHOLD else 0
         evidence = best[ti][1] if label and best[ti][0] * label > 0 else first_sentence[ti]
-        # Confidence: how far from the threshold, discounted when evidence pulls both ways.
+        # Confidence: distance from the threshold, discounted when the evidence pulls both ways.
         agreement = abs(totals[ti]) / magnitude[ti] if magnitude[ti] else 1.0
         if label:
-            confidence = min(1.0, abs(score)) * (0.5 + 0.5 * agreement)
+            confidence = abs(score) * (0.5 + 0.5 * agreement)
         else:
-            confidence = (1.0 - abs(score) / LABEL_THRESHOLD * 0.5) * (0.4 + 0.6 * agreement)
+            confidence = (1.0 - 0.5 * abs(score) / LABEL_THRESHOLD) * (0.4 + 0.6 * agreement)
         results.append(
             StanceResult(target.key, round(score, 4), label, round(confidence, 4), evidence)
         )
     return results
 
 
+_FINAL = {".", "!", "?", "…", "?!", "!?", "...", ".."}
+_CLOSERS = {'"', "»", ")", "'", "”"}
+_OPENERS = {'"', "«", "“", "("}
+
+
 def _sentences(doc: Any) -> list[Any]:
-    """The doc's sentences, also cut at line breaks (the parser may join the title to the lead)."""
+    """Sentences cut at line breaks and at final punctuation followed by a capital.
+
+    The parser's own boundaries are not used: the small French model cuts before proper nouns
+    ("Constellation | Energy et Vistra ont chuté") and may join the title to the lead.
+    """
     out = []
-    for sent in doc.sents:
-        start = sent.start
-        for tok in sent:
-            if tok.is_space and "\n" in tok.text:
-                if tok.i > start:
-                    out.append(doc[start : tok.i])
-                start = tok.i + 1
-        if start < sent.end:
-            out.append(doc[start : sent.end])
+    start = 0
+    n = len(doc)
+    for tok in doc:
+        if tok.is_space and "\n" in tok.text:
+            if tok.i > start:
+                out.append(doc[start : tok.i])
+            start = tok.i + 1
+        elif tok.text in _FINAL and tok.i + 1 < n:
+            nxt = doc[tok.i + 1]
+            while nxt.i + 1 < n and nxt.text in _CLOSERS:
+                nxt = doc[nxt.i + 1]
+            if nxt.is_space or nxt.text[:1].isupper() or nxt.text[:1] in _OPENERS:
+                out.append(doc[start : nxt.i])
+                start = nxt.i
+    if start < n:
+        out.append(doc[start:n])
     return [s for s in out if s.text.strip()]
 
 
 _PRONOUNS = {
-    "en": {"it", "its", "the", "they", "their", "shares", "analysts", "but", "however", "this"},
+    "en": {"it", "its", "the", "they", "their", "shares", "analysts", "but", "however", "this",
+           "he", "she", "his", "her"},
     "fr": {"il", "elle", "son", "sa", "ses", "le", "la", "les", "l'", "mais", "pourtant", "ce",
-           "cette", "l'action", "le titre"},
+           "cette", "leur", "leurs"},
 }  # fmt: skip
+
+
+_DETERMINERS = {"the", "le", "la", "l'", "this", "ce", "cette"}
+
+
+def _anaphors(sent: Any, lex: Lexicon) -> list[int]:
+    """Positions of definite descriptions that stand for a named entity ("the chipmaker")."""
+    out = []
+    for tok in sent:
+        if tok.lower_ in lex.anaphors and tok.i > sent.start:
+            window = sent.doc[max(sent.start, tok.i - 3) : tok.i]
+            if any(t.lower_ in _DETERMINERS for t in window):
+                out.append(tok.i)
+    return out
 
 
 def _opens_with_pronoun(sent: Any, lang: str) -> bool:
@@ -250,13 +303,23 @@ def _opens_with_pronoun(sent: Any, lang: str) -> bool:
     return first is not None and first.lower_ in _PRONOUNS[lang]
 
 
+@dataclass
+class _Hit:
+    """A cue found in a sentence: token position, role, signed weight."""
+
+    pos: int
+    role: str
+    weight: float
+    phrase: bool = False
+
+
 def _find_hits(sent: Any, lex: Lexicon) -> list[_Hit]:
     """Lexicon cues in a sentence, by token position (phrases first, tokens they cover skipped)."""
     hits: list[_Hit] = []
     covered: set[int] = set()
     text = sent.text.lower()
     base = sent.start_char
-    for pattern, weight in lex.phrases:
+    for pattern, cue in lex.phrases:
         for match in pattern.finditer(text):
             span = sent.doc.char_span(
                 base + match.start(), base + match.end(), alignment_mode="expand"
@@ -264,115 +327,187 @@ def _find_hits(sent: Any, lex: Lexicon) -> list[_Hit]:
             if span is None or not len(span) or any(t.i in covered for t in span):
                 continue
             covered.update(t.i for t in span)
-            hits.append(_Hit(span.start, "state", weight, phrase=True))
+            hits.append(_Hit(span.start, cue.role, cue.weight, phrase=True))
     for tok in sent:
         if tok.i in covered or tok.is_punct or tok.is_space or tok.like_num:
             continue
-        if tok.pos_ == "PROPN" and not tok.is_sent_start:
-            continue
+        if tok.pos_ == "PROPN" and tok.i != sent.start and tok.text[:1].isupper():
+            continue  # "Strong" in a name, "Star" in a product
         cue = lex.lookup(tok.lower_, tok.lemma_.lower())
         if cue is not None:
             hits.append(_Hit(tok.i, cue.role, cue.weight))
+    if any(h.weight <= -1.0 for h in hits) and any(_word_in(t, lex.irony) for t in sent):
+        # "Bravo Nvidia, 600 billion gone": praise next to a heavy loss is sarcasm.
+        hits = [h for h in hits if h.weight < 0 or h.role != "state"]
     return sorted(hits, key=lambda h: h.pos)
 
 
-def _clauses(sent: Any, lex: Lexicon, lang: str) -> list[tuple[int, int, float]]:
-    """Cut a sentence into (start, end, weight) clauses at contrast words and subordinators."""
-    cuts: list[tuple[int, bool]] = []
+def _word_in(tok: Any, words: frozenset[str]) -> bool:
+    """Whether a token's text or lemma is in a word set (entries ending in * are prefixes)."""
+    low, lemma = tok.lower_, tok.lemma_.lower()
+    if low in words or lemma in words:
+        return True
+    return any(w.endswith("*") and low.startswith(w[:-1]) for w in words)
+
+
+@dataclass
+class _Clause:
+    """A stretch of a sentence whose cues reach only its own entities."""
+
+    start: int
+    end: int
+    weight: float
+
+
+def _clauses(sent: Any, lex: Lexicon, lang: str) -> list[_Clause]:
+    """Cut a sentence at contrast words, concessions, subordinators and speech verbs."""
+    cuts: list[tuple[int, str]] = []
     for tok in sent:
+        if tok.i == sent.start:
+            continue
         word = tok.lower_
         if word in lex.contrast:
-            cuts.append((tok.i, True))
-        elif word in SUBORDINATORS[lang] or tok.text == ";":
-            cuts.append((tok.i, False))
-    bounds = [sent.start] + [i for i, _ in cuts] + [sent.end]
-    # The clause after the last contrast word outweighs the ones before it ("X fell, but ...").
-    pivot = max((i for i, is_contrast in cuts if is_contrast and i > sent.start), default=None)
+            cuts.append((tok.i, "contrast"))
+        elif word in lex.concessive:
+            cuts.append((tok.i, "concessive"))
+        elif word in SUBORDINATORS[lang] or tok.text == ";" or _word_in(tok, lex.speech):
+            cuts.append((tok.i, "plain"))
+    pivot = max((i for i, kind in cuts if kind == "contrast"), default=None)
+    bounds = [(sent.start, "plain"), *cuts, (sent.end, "plain")]
     clauses = []
-    for k in range(len(bounds) - 1):
-        if bounds[k] == bounds[k + 1]:
+    for (start, kind), (end, _) in itertools.pairwise(bounds):
+        if start >= end:
             continue
-        weight = 1.0
+        weight = CONCESSION_WEIGHT if kind == "concessive" else 1.0
         if pivot is not None:
-            weight = AFTER_CONTRAST if bounds[k] >= pivot else BEFORE_CONTRAST
-        clauses.append((bounds[k], bounds[k + 1], weight))
+            weight *= AFTER_CONTRAST if start >= pivot else BEFORE_CONTRAST
+        clauses.append(_Clause(start, end, weight))
     return clauses
 
 
-def _negated(sent: Any, pos: int, lex: Lexicon, lang: str, clause: tuple[int, int]) -> bool:
-    """Whether a negator governs the cue at `pos` (a window of tokens, or a `neg` dependent)."""
-    doc = sent.doc
+def _polarity_factor(doc: Any, pos: int, lex: Lexicon, lang: str, clause: _Clause) -> float:
+    """1, or a flip when the cue is negated ("not a threat") or shrugged off ("shrugs off")."""
     tok = doc[pos]
-    if any(child.dep_ == "neg" for child in tok.children):
-        return True
-    if (
-        tok.head is not tok
-        and tok.dep_ in {"attr", "dobj", "acomp", "xcomp", "obj"}
+    lo = max(clause.start, pos - 4)
+    if any(_word_in(doc[i], lex.flippers) for i in range(lo, pos)):
+        return -1.0
+    if any(child.dep_ == "neg" for child in tok.children) or (
+        tok.dep_ in {"attr", "dobj", "acomp", "xcomp", "obj"}
         and any(c.dep_ == "neg" for c in tok.head.children)
     ):
-        return True
-    lo = max(clause[0], pos - 4)
-    hi = min(clause[1], pos + (2 if lang == "fr" else 1))
-    return any(doc[i].lower_ in lex.negators for i in range(lo, hi) if i != pos)
+        return NEGATION_FACTOR
+    hi = min(clause.end, pos + (2 if lang == "fr" else 1))
+    if any(doc[i].lower_ in lex.negators for i in range(lo, hi) if i != pos):
+        return NEGATION_FACTOR
+    return 1.0
 
 
-def _passive(sent: Any, pos: int, lang: str, clause: tuple[int, int]) -> int | None:
-    """If the cue at `pos` is a passive verb, the token index of its agent ("by X"), or -1."""
-    doc = sent.doc
-    before = {doc[i].lower_ for i in range(max(clause[0], pos - 3), pos)}
-    if not before & PASSIVE_AUX[lang] and doc[pos].tag_ != "VBN":
-        return None
-    for i in range(pos + 1, min(clause[1], pos + 4)):
-        if doc[i].lower_ in PASSIVE_BY[lang]:
+def _passive_agent(doc: Any, pos: int, lang: str, clause: _Clause) -> int | None:
+    """For a passive cue ("was hit by", "menacé par"), the index of "by"/"par" (-1: none)."""
+    before = {doc[i].lower_ for i in range(max(clause.start, pos - 3), pos)}
+    aux = bool(before & PASSIVE_AUX[lang])
+    participle = doc[pos].tag_ == "VBN" or (
+        lang == "fr" and doc[pos].lower_.endswith(("é", "ée", "és", "ées"))
+    )
+    for i in range(pos + 1, min(clause.end, pos + 4)):
+        if doc[i].lower_ in PASSIVE_BY[lang] and (aux or participle):
             return i
-    if before & PASSIVE_AUX[lang] and (lang == "fr" or doc[pos].tag_ == "VBN"):
-        return -1
-    return None
+    return -1 if aux and participle else None
 
 
 def _score_sentence(
-    sent: Any, mentions: list[tuple[int, int]], lex: Lexicon, lang: str, carried: bool
+    sent: Any, mentions: list[tuple[int, int]], lex: Lexicon, lang: str
 ) -> dict[int, float]:
-    """Signed contribution of one sentence to each mentioned target (missing: no contribution)."""
+    """Signed contribution of one sentence to each mentioned target (before sentence weight).
+
+    A mention at `sent.start - 1` stands for an entity the sentence is about without naming it.
+    """
     doc = sent.doc
     out: dict[int, float] = {ti: 0.0 for _, ti in mentions}
     hits = _find_hits(sent, lex)
     if not hits:
         return out
     hedged = any(t.lower_ in lex.hedges for t in sent)
-    for start, end, clause_weight in _clauses(sent, lex, lang):
-        inside = [(p, ti) for p, ti in mentions if start <= p < end]
-        if carried:
+    implicit = mentions[0][0] < sent.start
+    for clause in _clauses(sent, lex, lang):
+        share = 1.0
+        inside = [(p, ti) for p, ti in mentions if clause.start <= p < clause.end]
+        if implicit:
             inside = mentions
-        if not inside:
-            continue
-        for hit in (h for h in hits if start <= h.pos < end):
-            sign = NEGATION_FACTOR if _negated(sent, hit.pos, lex, lang, (start, end)) else 1.0
-            value = hit.weight * sign * clause_weight * (HEDGE_WEIGHT if hedged else 1.0)
-            before = [(p, ti) for p, ti in inside if p < hit.pos]
-            after = [(p, ti) for p, ti in inside if p > hit.pos]
-            agent_at = None if hit.phrase else _passive(sent, hit.pos, lang, (start, end))
-            if agent_at is not None:
-                # Passive: the grammatical subject undergoes the action; "by X" is the doer.
-                doers = [(p, ti) for p, ti in after if agent_at >= 0 and p > agent_at]
-                before, after = doers, before
-            subjects = _subjects(doc, before)
-            if not subjects and hit.role == "state":
-                subjects = {after[0][1]: 1.0} if after else {}
-                after = after[1:]
-            if (
-                hit.role in {"hurt", "help"}
-                and not after
-                and agent_at is None
-                and _has_object(doc, hit.pos, end)
-            ):
-                continue  # "DeepSeek rattles investors": about someone else
-            objects = {ti: 1.0 for _, ti in after[:1]}
-            for _, ti in after[1:]:
-                objects.setdefault(ti, REMOTE_ENTITY)
-            for ti, share in _roles(hit.role, subjects, objects).items():
-                out[ti] = out.get(ti, 0.0) + value * share
+        elif not inside:
+            # "AMD posted record revenue, but the figure fell short": about the sentence's subject.
+            inside, share = [(clause.start - 1, mentions[0][1])], INHERIT_WEIGHT
+        for hit in (h for h in hits if clause.start <= h.pos < clause.end):
+            value = hit.weight * clause.weight * share
+            value *= _polarity_factor(doc, hit.pos, lex, lang, clause)
+            value *= HEDGE_WEIGHT if hedged else 1.0
+            for ti, part in _attribute(doc, hit, inside, lang, clause).items():
+                out[ti] = out.get(ti, 0.0) + value * part
     return out
+
+
+def _attribute(
+    doc: Any, hit: _Hit, inside: list[tuple[int, int]], lang: str, clause: _Clause
+) -> dict[int, float]:
+    """Share of a cue's signed weight that goes to each entity of its clause."""
+    before = [(p, ti) for p, ti in inside if p < hit.pos]
+    after = [(p, ti) for p, ti in inside if p > hit.pos]
+    by_at = (
+        None if hit.phrase or hit.role == "state" else _passive_agent(doc, hit.pos, lang, clause)
+    )
+    if by_at is not None:
+        # Passive: the grammatical subject undergoes the action; "by X" is the doer.
+        doers = [(p, ti) for p, ti in after if 0 <= by_at < p]
+        patients = _subjects(doc, before, hit.pos, lang)
+        if not patients:
+            return {}  # "un succès salué par Macron": the doer is not the one judged
+        sign = {"hurt": -1.0, "help": 1.0, "agent": -1.0}[hit.role]
+        shares = {ti: sign * s for ti, s in patients.items()}
+        if hit.role == "agent":
+            shares.update({ti: 1.0 for _, ti in doers[:1]})
+        return shares
+    subjects = _subjects(doc, before, hit.pos, lang)
+    objects = _objects(doc, after, hit.pos, lang)
+    if hit.role == "state":
+        if subjects:
+            return subjects
+        following = [ti for p, ti in after if not _after_by(doc, p, lang)]
+        return {following[0]: FOLLOWING_SUBJECT} if following else {}
+    if hit.role == "agent":
+        shares = {ti: -s for ti, s in objects.items()}
+        shares.update(subjects)
+        return shares
+    sign = -1.0 if hit.role == "hurt" else 1.0
+    if objects:
+        return {ti: sign * s for ti, s in objects.items()}
+    if _has_object(doc, hit.pos, clause.end):
+        return {}  # "DeepSeek rattles investors": about someone else
+    return {ti: sign * s for ti, s in subjects.items()}
+
+
+_OF = {"of", "'s", "de", "d'", "du", "des"}
+
+
+def _objects(doc: Any, after: list[tuple[int, int]], cue: int, lang: str) -> dict[int, float]:
+    """The object of a cue: the first entity after it ("DeepSeek V3": the head, V3).
+
+    An entity behind another noun counts only through "of"/"de" ("threatens the dominance of
+    Nvidia"), not through other prepositions ("praising its role in Stargate").
+    """
+    if not after:
+        return {}
+    first = 0
+    while first + 1 < len(after) and after[first + 1][0] - after[first][0] <= 1:
+        first += 1  # adjacent mentions: the last one is the head
+    pos, ti = after[first]
+    nouns = [t for t in doc[cue + 1 : pos] if t.pos_ in {"NOUN", "PROPN"}]
+    share = 1.0
+    if nouns and doc[pos - 1].lower_ not in _OF and (pos < 2 or doc[pos - 2].lower_ not in _OF):
+        share = REMOTE_ENTITY
+    objects = {ti: share}
+    for _, other in after:
+        objects.setdefault(other, REMOTE_ENTITY * share)
+    return objects
 
 
 def _has_object(doc: Any, pos: int, end: int) -> bool:
@@ -386,34 +521,35 @@ def _has_object(doc: Any, pos: int, end: int) -> bool:
     return False
 
 
-def _subjects(doc: Any, before: list[tuple[int, int]]) -> dict[int, float]:
-    """The subject of a cue: the nearest entity before it, and entities listed with it."""
-    if not before:
+def _subjects(doc: Any, before: list[tuple[int, int]], cue: int, lang: str) -> dict[int, float]:
+    """The subject of a cue: the nearest entity before it, and entities listed with it.
+
+    An entity introduced by "by"/"par" is the agent of another verb, not a subject; a verb
+    between the entity and the cue weakens the link ("Zuckerberg confirmed X, and shares rose").
+    """
+    cands = [(p, ti) for p, ti in before if p < 0 or not _after_by(doc, p, lang)]
+    if not cands:
         return {}
     shares: dict[int, float] = {}
-    last_pos, last_ti = before[-1]
-    shares[last_ti] = 1.0
-    for pos, ti in reversed(before[:-1]):
+    last_pos, last_ti = cands[-1]
+    between = doc[max(last_pos + 1, 0) : cue]
+    verbs = [t for t in between if t.pos_ == "VERB"]
+    shares[last_ti] = VERB_BETWEEN if verbs and last_pos >= 0 else 1.0
+    for pos, ti in reversed(cands[:-1]):
         gap = [t.lower_ for t in doc[pos + 1 : last_pos] if not t.ent_type_ and t.pos_ != "PROPN"]
-        share = OTHER_SUBJECT if all(w in LIST_GLUE for w in gap) else REMOTE_ENTITY
-        shares[ti] = max(shares.get(ti, 0.0), share)
+        share = OTHER_SUBJECT if all(w in LIST_GLUE for w in gap) else 0.0
+        if share:
+            shares[ti] = max(shares.get(ti, 0.0), share * shares[last_ti])
         last_pos = pos
     return shares
 
 
-def _roles(role: str, subjects: dict[int, float], objects: dict[int, float]) -> dict[int, float]:
-    """Share of a cue's signed weight that goes to each entity, given the cue's role."""
-    shares: dict[int, float] = {}
-    if role == "state":
-        shares.update({ti: REMOTE_ENTITY * s for ti, s in objects.items()})
-        shares.update(subjects)
-    elif role == "agent":
-        shares.update({ti: -s for ti, s in objects.items()})
-        shares.update(subjects)
-    else:  # hurt / help: the object is affected; with no object, the subject is
-        sign = -1.0 if role == "hurt" else 1.0
-        if objects:
-            shares.update({ti: sign * s for ti, s in objects.items()})
-        else:
-            shares.update({ti: sign * s for ti, s in subjects.items()})
-    return shares
+def _after_by(doc: Any, pos: int, lang: str) -> bool:
+    """Whether the mention at `pos` follows "by"/"par" (allowing a determiner and an adjective)."""
+    for i in range(pos - 1, max(pos - 5, -1), -1):
+        word = doc[i].lower_
+        if word in PASSIVE_BY[lang]:
+            return True
+        if doc[i].pos_ not in {"DET", "ADJ", "NOUN", "PROPN"}:
+            return False
+    return False
