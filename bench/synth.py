@@ -30,8 +30,8 @@ It upgrades the schema (db.migrations.upgrade), then writes straight into the ta
   prices are left out, as the real event study would leave them pending.
 
 Deterministic for a given (n_articles, seed). `simhash` is a random 64-bit value, not computed.
-Rows are written with the DB-API driver's executemany in chunks of 5,000 articles (SQLite and
-PostgreSQL); explicit ids, then PostgreSQL sequences are moved past them.
+Rows are written through the driver in chunks of 5,000 articles: sqlite3's executemany, or
+psycopg's COPY on PostgreSQL; explicit ids, then PostgreSQL sequences are moved past them.
 """
 
 from __future__ import annotations
@@ -159,12 +159,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 class _Writer:
-    """Bulk inserts through the raw driver connection (sqlite3 or psycopg)."""
+    """Bulk inserts through the raw driver connection (sqlite3 executemany, psycopg COPY)."""
 
     def __init__(self, engine: Any) -> None:
         self.sqlite = engine.dialect.name == "sqlite"
         self.conn = engine.raw_connection()
-        self.ph = "?" if self.sqlite else "%s"
         if self.sqlite:
             cur = self.conn.cursor()
             # A throw-away bulk load: durability of each chunk does not matter, speed does.
@@ -172,10 +171,6 @@ class _Writer:
             cur.execute("PRAGMA cache_size=-262144")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
-        else:
-            from psycopg.types.json import Json
-
-            self._json = Json
 
     def instant(self, naive_utc: dt.datetime) -> Any:
         """SQLite: the string SQLAlchemy's UTCDateTime stores; PostgreSQL: an aware datetime."""
@@ -186,16 +181,22 @@ class _Writer:
     def day(self, d: dt.date) -> Any:
         return d.isoformat() if self.sqlite else d
 
-    def js(self, value: Any) -> Any:
-        return json.dumps(value, ensure_ascii=False) if self.sqlite else self._json(value)
+    def js(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
 
     def insert(self, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
         if not rows:
             return 0
-        cols = COLUMNS[table]
-        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([self.ph] * len(cols))})"
+        cols = ", ".join(COLUMNS[table])
         cur = self.conn.cursor()
-        cur.executemany(sql, rows)
+        if self.sqlite:
+            placeholders = ", ".join(["?"] * len(COLUMNS[table]))
+            cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", rows)
+        else:
+            # COPY is about 40 times faster than executemany on PostgreSQL.
+            with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         cur.close()
         return len(rows)
 
