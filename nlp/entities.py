@@ -183,6 +183,7 @@ class EntityFinder:
             by_label.setdefault(label, []).append(doc)
         for label, docs in by_label.items():
             self.matcher.add(label, docs)
+        self._fuzzy_cache: dict[str, KBEntity | None] = {}
         self._surname_of: dict[str, str] = {}
         for e in kb.entities:
             parts = e.name.split()
@@ -281,7 +282,11 @@ class EntityFinder:
             return None
         entity = self.kb.lookup(text, strict=True)
         if entity is None and ent.label_ in FUZZY_LABELS and len(text) >= 6:
-            entity = self.kb.resolve(text, cutoff=0.9)
+            if text not in self._fuzzy_cache:  # difflib is slow; names repeat across articles
+                if len(self._fuzzy_cache) > 50_000:
+                    self._fuzzy_cache.clear()
+                self._fuzzy_cache[text] = self.kb.resolve(text, cutoff=0.9)
+            entity = self._fuzzy_cache[text]
         if entity is not None:
             folded = normalize_name(text)
             for c in entity.context_aliases:  # "Llama" (ORG) is "LLaMA" only with context
