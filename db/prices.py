@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from db.models import Instrument, Price
 
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume", "source")
-_CHUNK = 500
+_CHUNK = 5000
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -45,15 +45,15 @@ def upsert_instruments(session: Session, records: Iterable[Mapping[str, Any]]) -
 
 def upsert_prices(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
     """Insert or replace daily bars keyed by (ticker, date). The instruments must exist."""
-    table = Price.__table__
+    if not rows:
+        return 0
+    stmt = _insert(session, Price.__table__)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["ticker", "date"],
+        set_={c: getattr(stmt.excluded, c) for c in PRICE_COLUMNS},
+    )
     for start in range(0, len(rows), _CHUNK):
-        chunk = [dict(r) for r in rows[start : start + _CHUNK]]
-        stmt = _insert(session, table).values(chunk)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["ticker", "date"],
-            set_={c: getattr(stmt.excluded, c) for c in PRICE_COLUMNS},
-        )
-        session.execute(stmt)
+        session.execute(stmt, [dict(r) for r in rows[start : start + _CHUNK]])
     return len(rows)
 
 

@@ -42,7 +42,7 @@ _UPDATABLE = (
     "version",
     "computed_at",
 )
-_CHUNK = 300
+_CHUNK = 5000
 
 
 def save_reactions(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -55,14 +55,14 @@ def save_reactions(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     now = dt.datetime.now(dt.UTC)
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["article_id", "ticker", "window_start", "window_end"],
+        set_={c: getattr(stmt.excluded, c) for c in _UPDATABLE},
+    )
+    # One compiled statement, executemany (SQLAlchemy batches it as multi-row VALUES).
     for start in range(0, len(rows), _CHUNK):
-        chunk = [{"computed_at": now, **r} for r in rows[start : start + _CHUNK]]
-        stmt = insert(table).values(chunk)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["article_id", "ticker", "window_start", "window_end"],
-            set_={c: getattr(stmt.excluded, c) for c in _UPDATABLE},
-        )
-        session.execute(stmt)
+        session.execute(stmt, [{"computed_at": now, **r} for r in rows[start : start + _CHUNK]])
     return len(rows)
 
 

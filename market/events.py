@@ -127,55 +127,56 @@ def event_study(
         return result
     last_dates = dict(last_dates or {})
     splits = splits or set()
-    sessions = prices.index
-    n_sessions = len(sessions)
+    n_sessions = len(prices.index)
+    sess = prices.index.values.astype("datetime64[D]")
+    sess_dates: list[dt.date] = [d.date() for d in prices.index]
     values = prices.to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         returns = values[1:] / values[:-1] - 1.0
     returns = np.vstack([np.full((1, values.shape[1]), np.nan), returns])
     col = {str(t): j for j, t in enumerate(prices.columns)}
-    if splits:
-        for t, d in splits:
-            i = sessions.searchsorted(np.datetime64(d, "ns"))
-            if t in col and i < n_sessions:
-                returns[i, col[t]] = np.nan
+    for t, d in splits:
+        i = int(np.searchsorted(sess, np.datetime64(d, "D")))
+        if t in col and i < n_sessions and sess_dates[i] == d:
+            returns[i, col[t]] = np.nan
 
-    # Events that cannot be placed at all.
-    ok: list[int] = []
-    pos0_list: list[int] = []
-    for k, ev in enumerate(events):
-        reason = None
-        if ev.ticker not in col:
-            reason = f"no prices for {ev.ticker}"
-        elif ev.benchmark not in col:
-            reason = f"benchmark {ev.benchmark} of {ev.ticker} has no prices"
+    # Place every event on the session axis (vectorised); explain the ones that cannot be.
+    cs_all = np.array([col.get(e.ticker, -1) for e in events])
+    cb_all = np.array([col.get(e.benchmark, -1) for e in events])
+    day0_all = np.array([np.datetime64(e.day0, "D") for e in events])
+    last_t = np.array([np.datetime64(last_dates.get(e.ticker, dt.date.max), "D") for e in events])
+    last_b = np.array(
+        [np.datetime64(last_dates.get(e.benchmark, dt.date.max), "D") for e in events]
+    )
+    pos_all = np.searchsorted(sess, day0_all)
+    on_session = (pos_all < n_sessions) & (sess[np.minimum(pos_all, n_sessions - 1)] == day0_all)
+    placed = (cs_all >= 0) & (cb_all >= 0) & (day0_all <= last_t) & (day0_all <= last_b)
+    placed &= on_session & (pos_all >= 1)
+    for k in np.flatnonzero(~placed).tolist():
+        ev = events[k]
+        if cs_all[k] < 0:
+            why = f"no prices for {ev.ticker}"
+        elif cb_all[k] < 0:
+            why = f"benchmark {ev.benchmark} of {ev.ticker} has no prices"
+        elif day0_all[k] > last_t[k]:
+            why = f"{ev.ticker}: no price yet for {ev.day0} (last {last_dates[ev.ticker]})"
+            result.waiting.add(ev.key)
+        elif day0_all[k] > last_b[k]:
+            why = f"benchmark {ev.benchmark}: no price yet for {ev.day0} (last {last_dates[ev.benchmark]})"
+            result.waiting.add(ev.key)
+        elif not on_session[k]:
+            why = f"{ev.ticker}: {ev.day0} is outside the stored sessions"
         else:
-            last = last_dates.get(ev.ticker)
-            blast = last_dates.get(ev.benchmark)
-            if last is not None and ev.day0 > last:
-                reason = f"{ev.ticker}: no price yet for {ev.day0} (last {last})"
-                result.waiting.add(ev.key)
-            elif blast is not None and ev.day0 > blast:
-                reason = f"benchmark {ev.benchmark}: no price yet for {ev.day0} (last {blast})"
-                result.waiting.add(ev.key)
-            else:
-                p = int(sessions.searchsorted(np.datetime64(ev.day0, "ns")))
-                if p >= n_sessions or sessions[p].date() != ev.day0:
-                    reason = f"{ev.ticker}: {ev.day0} is outside the stored sessions"
-                elif p < 1:
-                    reason = f"{ev.ticker}: {ev.day0} is the first stored session (no return)"
-                else:
-                    ok.append(k)
-                    pos0_list.append(p)
-        if reason:
-            result.reasons[ev.key] = reason
-    if not ok:
+            why = f"{ev.ticker}: {ev.day0} is the first stored session (no return)"
+        result.reasons[ev.key] = why
+    ok = np.flatnonzero(placed)
+    if not len(ok):
         return result
-
-    evs = [events[k] for k in ok]
-    pos0 = np.asarray(pos0_list)
-    cs = np.asarray([col[e.ticker] for e in evs])
-    cb = np.asarray([col[e.benchmark] for e in evs])
+    evs = [events[k] for k in ok.tolist()]
+    pos0 = pos_all[ok]
+    cs = cs_all[ok]
+    cb = cb_all[ok]
+    horizon = np.minimum(last_t[ok], last_b[ok])
 
     def gather(offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         idx = pos0[:, None] + offsets[None, :]
@@ -209,50 +210,64 @@ def event_study(
         sigma = np.sqrt((resid * resid).sum(1) / dof)
     sigma = np.where(use_mm | (n >= MIN_SIGMA_SESSIONS), sigma, np.nan)
     any_valid = mask.any(axis=1)
-    first_valid = np.where(any_valid, mask.argmax(axis=1), 0)
-    last_valid = np.where(any_valid, mask.shape[1] - 1 - mask[:, ::-1].argmax(axis=1), 0)
-    est_start = est_off[first_valid]
-    est_end = est_off[last_valid]
+    est_start = est_off[np.where(any_valid, mask.argmax(axis=1), 0)]
+    est_end = est_off[np.where(any_valid, mask.shape[1] - 1 - mask[:, ::-1].argmax(axis=1), 0)]
 
     # Event windows.
     lo = min(w[0] for w in windows)
     hi = max(w[1] for w in windows)
-    ev_off = np.arange(lo, hi + 1)
-    ry, rx, _ = gather(ev_off)
+    ry, rx, _ = gather(np.arange(lo, hi + 1))
     ar = ry - alpha[:, None] - beta[:, None] * rx
-    day0 = int(-lo)
+    ar0 = ar[:, -lo]
+    has_day0 = ~np.isnan(ar0)
+    per_window = []
+    for ws, we in windows:
+        a, b = ws - lo, we - lo + 1
+        seg = ar[:, a:b]
+        complete = has_day0 & ~np.isnan(seg).any(axis=1)
+        end_i = pos0 + we
+        waits = (end_i >= n_sessions) | (sess[np.minimum(end_i, n_sessions - 1)] > horizon)
+        with np.errstate(invalid="ignore"):
+            car = seg.sum(axis=1)
+            raw = np.prod(1.0 + ry[:, a:b], axis=1) - 1.0
+            t_stat = car / (sigma * np.sqrt(we - ws + 1))
+        per_window.append(
+            (ws, we, complete.tolist(), waits.tolist(), car.tolist(), raw.tolist(), t_stat.tolist())
+        )
 
+    # Rows (plain Python values).
+    model = np.where(use_mm, MARKET_MODEL, MARKET_ADJUSTED).tolist()
+    l_alpha, l_beta, l_sigma = alpha.tolist(), beta.tolist(), sigma.tolist()
+    l_ar0, l_n, l_valid = ar0.tolist(), n.tolist(), any_valid.tolist()
+    l_pos, l_es, l_ee = pos0.tolist(), est_start.tolist(), est_end.tolist()
+    l_has = has_day0.tolist()
+    rows = result.rows
     for i, ev in enumerate(evs):
-        if np.isnan(ar[i, day0]):
-            result.reasons[ev.key] = _missing_reason(ev, ry[i, day0], rx[i, day0], splits)
+        if not l_has[i]:
+            result.reasons[ev.key] = _missing_reason(ev, ry[i, -lo], rx[i, -lo], splits)
             continue
+        sig = l_sigma[i]
+        valid = l_valid[i]
         base = {
             "key": ev.key,
             "ticker": ev.ticker,
             "event_date": ev.day0,
             "benchmark": ev.benchmark,
-            "model": MARKET_MODEL if use_mm[i] else MARKET_ADJUSTED,
-            "alpha": float(alpha[i]),
-            "beta": float(beta[i]),
-            "sigma": None if np.isnan(sigma[i]) else float(sigma[i]),
-            "abnormal_return": float(ar[i, day0]),
-            "estimation_start": int(est_start[i]) if any_valid[i] else None,
-            "estimation_end": int(est_end[i]) if any_valid[i] else None,
-            "estimation_start_date": _date_at(sessions, pos0[i] + est_start[i], any_valid[i]),
-            "estimation_end_date": _date_at(sessions, pos0[i] + est_end[i], any_valid[i]),
-            "estimation_sessions": int(n[i]),
+            "model": model[i],
+            "alpha": l_alpha[i],
+            "beta": l_beta[i],
+            "sigma": None if sig != sig else sig,
+            "abnormal_return": l_ar0[i],
+            "estimation_start": l_es[i] if valid else None,
+            "estimation_end": l_ee[i] if valid else None,
+            "estimation_start_date": sess_dates[l_pos[i] + l_es[i]] if valid else None,
+            "estimation_end_date": sess_dates[l_pos[i] + l_ee[i]] if valid else None,
+            "estimation_sessions": l_n[i],
             "version": VERSION,
         }
-        for ws, we in windows:
-            a, b = ws - lo, we - lo + 1
-            seg = ar[i, a:b]
-            if np.isnan(seg).any():
-                end_i = int(pos0[i] + we)
-                horizon = min(
-                    last_dates.get(ev.ticker, dt.date.max),
-                    last_dates.get(ev.benchmark, dt.date.max),
-                )
-                if end_i >= n_sessions or sessions[end_i].date() > horizon:
+        for ws, we, complete, waits, car, raw, tst in per_window:
+            if not complete[i]:
+                if waits[i]:
                     result.waiting.add(ev.key)
                     result.reasons.setdefault(ev.key, f"window ({ws},{we}) waits for prices")
                 else:
@@ -260,27 +275,18 @@ def event_study(
                         ev.key, f"window ({ws},{we}) has a gap in {ev.ticker} or {ev.benchmark}"
                     )
                 continue
-            car = float(seg.sum())
-            raw = float(np.prod(1.0 + ry[i, a:b]) - 1.0)
-            length = we - ws + 1
-            t_stat = car / (sigma[i] * np.sqrt(length)) if np.isfinite(sigma[i]) else None
-            result.rows.append(
+            t = tst[i]
+            rows.append(
                 {
                     **base,
                     "window_start": ws,
                     "window_end": we,
-                    "car": car,
-                    "raw_return": raw,
-                    "t_stat": None if t_stat is None else float(t_stat),
+                    "car": car[i],
+                    "raw_return": raw[i],
+                    "t_stat": None if t != t else t,
                 }
             )
     return result
-
-
-def _date_at(sessions: pd.DatetimeIndex, i: int, valid: bool | np.bool_) -> dt.date | None:
-    if not valid or i < 0 or i >= len(sessions):
-        return None
-    return sessions[int(i)].date()
 
 
 def _missing_reason(
