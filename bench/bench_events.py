@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         summary = react(sessions, theme_baskets={})
         elapsed = time.perf_counter() - t0
         engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
         timings.append(
             Timing(
                 f"react end to end, {args.pairs // 4} articles x 4 tickers (SQLite)",
