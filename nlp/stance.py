@@ -118,8 +118,12 @@ class Lexicon:
     anaphors: frozenset[str] = frozenset()
 
     def lookup(self, text: str, lemma: str) -> Cue | None:
-        """The cue a token's lower-cased text or lemma matches, if any."""
-        for form in (text, lemma):
+        """The cue a token's lower-cased text or lemma matches, if any.
+
+        The lemma may be empty (pipelines run without their lemmatizer for speed), so English
+        inflections are also undone by hand ("plunged", "surging", "slipped", "worries").
+        """
+        for form in (text, lemma, *_en_stems(text)):
             cue = self.exact.get(form)
             if cue is not None:
                 return cue
@@ -127,6 +131,20 @@ class Lexicon:
             if text.startswith(prefix):
                 return cue
         return None
+
+
+def _en_stems(word: str) -> list[str]:
+    """Candidate base forms of an English word form (regular inflections only)."""
+    out = []
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            base = word[: -len(suffix)]
+            out += [base, base + "e"]
+            if len(base) > 2 and base[-1] == base[-2]:
+                out.append(base[:-1])  # slipped -> slip
+            if base.endswith("i"):
+                out.append(base[:-1] + "y")  # worries -> worry
+    return out
 
 
 @lru_cache(maxsize=4)
@@ -345,7 +363,7 @@ def _find_hits(sent: Any, lex: Lexicon) -> list[_Hit]:
 def _word_in(tok: Any, words: frozenset[str]) -> bool:
     """Whether a token's text or lemma is in a word set (entries ending in * are prefixes)."""
     low, lemma = tok.lower_, tok.lemma_.lower()
-    if low in words or lemma in words:
+    if low in words or lemma in words or any(w in words for w in _en_stems(low)):
         return True
     return any(w.endswith("*") and low.startswith(w[:-1]) for w in words)
 
