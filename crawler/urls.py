@@ -51,7 +51,8 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
-_AMP_PATH = re.compile(r"(/amp/?|\.amp(?=\.html?$)|/amp\.html?)$", re.IGNORECASE)
+_AMP_SUFFIX = re.compile(r"\.amp(\.html?)$", re.IGNORECASE)  # /story.amp.html -> /story.html
+_AMP_DIR = re.compile(r"/amp(\.html?)?/?$", re.IGNORECASE)  # /story/amp/ -> /story
 _MOBILE_HOST = re.compile(r"^(m|mobile|amp)\.", re.IGNORECASE)
 
 
@@ -82,7 +83,7 @@ def canonical_url(url: str) -> str:
         host if port is None or port == {"http": 80, "https": 443}[scheme] else f"{host}:{port}"
     )
     path = re.sub(r"/{2,}", "/", parts.path or "/")
-    path = _AMP_PATH.sub("", path) or "/"
+    path = _AMP_DIR.sub("", _AMP_SUFFIX.sub(r"\1", path)) or "/"
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     query = [

@@ -58,6 +58,7 @@ def generated_article(i: int) -> str:
 class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # the default backlog (5) drops connections under a crawler's burst
 
     def __init__(self, root: Path, *, generated: int = 0, slow_seconds: float = 2.5) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
