@@ -417,7 +417,12 @@ def _setup_entities(w: _Writer) -> tuple[list[int], dict[str, int]]:
                 e.country, desc, parent_id, "kb", "synthetic-1",
             )
         )  # fmt: skip
-    w.insert("entities", rows)
+
+    def depth(e: V.EntityDef) -> int:
+        return 0 if e.parent is None else 1 + depth(V.ENTITIES[index[e.parent]])
+
+    # Parents before children: SQLite checks each row's foreign key as it is inserted.
+    w.insert("entities", sorted(rows, key=lambda r: depth(V.ENTITIES[r[0] - 1])))
     exp_rows = [
         (n + 1, ids[index[key]], ticker, rel, weight, note)
         for n, (key, ticker, rel, weight, note) in enumerate(V.EXPOSURES)

@@ -37,7 +37,8 @@ def _e(
     return EntityDef(key, name, type_, aliases, ticker, exchange, country, parent, weight)
 
 
-# Tickers are those of market/data/prices where the company is there; other listed companies keep
+# Keys, types and tickers agree with the knowledge base (nlp/kb/*.yaml), so the KB resolves names
+# to these rows. Tickers are those of market/data/prices where the company is there; other listed companies keep
 # their real ticker (no bundled prices, so no reactions: like a ticker whose prices failed).
 ENTITIES: tuple[EntityDef, ...] = (
     # Listed companies with bundled prices.
@@ -71,7 +72,17 @@ ENTITIES: tuple[EntityDef, ...] = (
         "US",
         weight=1.2,
     ),
-    _e("arm", "Arm Holdings", "company", ("Arm",), "ARM", "NASDAQ", "GB", weight=1.2),
+    _e(
+        "arm",
+        "Arm Holdings",
+        "company",
+        ("Arm",),
+        "ARM",
+        "NASDAQ",
+        "GB",
+        parent="softbank",
+        weight=1.2,
+    ),
     _e("alibaba", "Alibaba", "company", ("Alibaba Group",), "BABA", "NYSE", "CN", weight=2),
     _e("baidu", "Baidu", "company", (), "BIDU", "NASDAQ", "CN", weight=1),
     _e(
@@ -117,7 +128,7 @@ ENTITIES: tuple[EntityDef, ...] = (
     _e("openai", "OpenAI", "ai_lab", ("Open AI",), country="US", weight=9),
     _e("anthropic", "Anthropic", "ai_lab", (), country="US", weight=4),
     _e(
-        "deepmind",
+        "google-deepmind",
         "Google DeepMind",
         "ai_lab",
         ("DeepMind",),
@@ -132,17 +143,25 @@ ENTITIES: tuple[EntityDef, ...] = (
     _e("moonshot", "Moonshot AI", "ai_lab", ("Moonshot",), country="CN", weight=0.6),
     _e("zhipu", "Zhipu AI", "ai_lab", ("Zhipu",), country="CN", weight=0.5),
     _e("cohere", "Cohere", "ai_lab", (), country="CA", weight=0.6),
-    _e("huggingface", "Hugging Face", "ai_lab", (), country="US", weight=1),
+    _e("hugging-face", "Hugging Face", "ai_lab", (), country="US", weight=1),
     _e("perplexity", "Perplexity", "ai_lab", ("Perplexity AI",), country="US", weight=1),
     _e("ssi", "Safe Superintelligence", "ai_lab", ("SSI",), country="US", weight=0.5),
-    _e("hcompany", "H Company", "ai_lab", (), country="FR", weight=0.5),
+    _e("h-company", "H Company", "ai_lab", (), country="FR", weight=0.5),
     _e("kyutai", "Kyutai", "ai_lab", (), country="FR", weight=0.5),
-    _e("lighton", "LightOn", "ai_lab", (), country="FR", weight=0.4),
-    _e("stargate", "Stargate", "company", ("Stargate project",), country="US", weight=1.5),
+    _e("lighton", "LightOn", "ai_lab", (), "ALTAI.PA", "EPA", "FR", weight=0.4),
+    _e(
+        "stargate",
+        "Stargate",
+        "project",
+        ("Stargate project",),
+        country="US",
+        parent="openai",
+        weight=1.5,
+    ),
     # Models.
     _e("gpt-4o", "GPT-4o", "model", (), parent="openai", weight=1.5),
-    _e("o1", "OpenAI o1", "model", ("o1",), parent="openai", weight=1),
-    _e("o3", "OpenAI o3", "model", ("o3",), parent="openai", weight=1),
+    _e("openai-o1", "OpenAI o1", "model", ("o1",), parent="openai", weight=1),
+    _e("openai-o3", "OpenAI o3", "model", ("o3",), parent="openai", weight=1),
     _e("gpt-4-5", "GPT-4.5", "model", (), parent="openai", weight=0.7),
     _e(
         "claude",
@@ -169,13 +188,20 @@ ENTITIES: tuple[EntityDef, ...] = (
     _e("blackwell", "Blackwell", "product", ("GB200", "B200"), parent="nvidia", weight=2),
     _e("h100", "H100", "product", ("Hopper",), parent="nvidia", weight=1.5),
     _e("h20", "H20", "product", (), parent="nvidia", weight=1),
-    _e("mi300x", "Instinct MI300X", "product", ("MI300X",), parent="amd", weight=0.6),
+    _e("instinct", "Instinct", "product", ("MI300X", "Instinct MI300X"), parent="amd", weight=0.6),
     _e("tpu", "TPU", "product", ("Trillium",), parent="alphabet", weight=0.6),
     # People.
     _e("jensen-huang", "Jensen Huang", "person", ("Huang",), parent="nvidia", weight=2.5),
     _e("sam-altman", "Sam Altman", "person", ("Altman",), parent="openai", weight=3),
     _e("dario-amodei", "Dario Amodei", "person", ("Amodei",), parent="anthropic", weight=1),
-    _e("demis-hassabis", "Demis Hassabis", "person", ("Hassabis",), parent="deepmind", weight=0.8),
+    _e(
+        "demis-hassabis",
+        "Demis Hassabis",
+        "person",
+        ("Hassabis",),
+        parent="google-deepmind",
+        weight=0.8,
+    ),
     _e("satya-nadella", "Satya Nadella", "person", ("Nadella",), parent="microsoft", weight=1.2),
     _e("sundar-pichai", "Sundar Pichai", "person", ("Pichai",), parent="alphabet", weight=1),
     _e("mark-zuckerberg", "Mark Zuckerberg", "person", ("Zuckerberg",), parent="meta", weight=1.5),
@@ -184,15 +210,23 @@ ENTITIES: tuple[EntityDef, ...] = (
     _e("arthur-mensch", "Arthur Mensch", "person", ("Mensch",), parent="mistral", weight=0.8),
     _e("lisa-su", "Lisa Su", "person", (), parent="amd", weight=0.8),
     _e("masayoshi-son", "Masayoshi Son", "person", (), parent="softbank", weight=0.8),
-    _e("yann-lecun", "Yann LeCun", "person", ("LeCun",), parent="meta", weight=0.8),
+    _e("yann-lecun", "Yann LeCun", "person", ("LeCun",), parent="meta-ai", weight=0.8),
     # Governments and regulators.
-    _e("white-house", "White House", "government", ("US administration",), country="US", weight=2),
+    _e(
+        "us-government",
+        "US government",
+        "government",
+        ("White House", "US administration"),
+        country="US",
+        weight=2,
+    ),
     _e(
         "us-commerce",
         "US Commerce Department",
         "government",
         ("Bureau of Industry and Security", "BIS"),
         country="US",
+        parent="us-government",
         weight=1.5,
     ),
     _e(
@@ -204,24 +238,21 @@ ENTITIES: tuple[EntityDef, ...] = (
         weight=1.5,
     ),
     _e(
-        "ai-office",
-        "EU AI Office",
+        "china-government",
+        "Chinese government",
         "government",
-        ("AI Office",),
-        parent="european-commission",
-        country="EU",
-        weight=0.6,
+        ("Beijing",),
+        country="CN",
+        weight=1.2,
     ),
-    _e("china-gov", "Chinese government", "government", ("Beijing",), country="CN", weight=1.2),
     _e(
-        "france-gov",
+        "france-government",
         "French government",
         "government",
         ("Élysée", "Elysee"),
         country="FR",
         weight=1,
     ),
-    _e("uk-aisi", "UK AI Security Institute", "government", ("AISI",), country="GB", weight=0.4),
 )
 
 # Listed companies' exposure to private entities: (entity key, ticker, relation, weight, note).
@@ -735,14 +766,14 @@ SOURCES: tuple[tuple[str, str, str, str, str, float], ...] = (
 # Real public events of the period, used as anchors for some big stories:
 # (day, primary entity, other entities, theme, stance bias toward the primary).
 ANCHOR_EVENTS: tuple[tuple[dt.date, str, tuple[str, ...], str, float], ...] = (
-    (dt.date(2024, 9, 12), "o1", ("openai", "sam-altman"), "model_launch", 0.5),
+    (dt.date(2024, 9, 12), "openai-o1", ("openai", "sam-altman"), "model_launch", 0.5),
     (dt.date(2024, 9, 20), "constellation", ("microsoft",), "energy", 0.6),
     (dt.date(2024, 10, 2), "openai", ("microsoft", "nvidia"), "funding", 0.5),
     (dt.date(2024, 11, 20), "nvidia", ("jensen-huang", "blackwell"), "capex", 0.3),
-    (dt.date(2024, 12, 2), "us-commerce", ("nvidia", "china-gov"), "chips_export", -0.4),
-    (dt.date(2024, 12, 11), "gemini", ("alphabet", "deepmind"), "model_launch", 0.5),
+    (dt.date(2024, 12, 2), "us-commerce", ("nvidia", "china-government"), "chips_export", -0.4),
+    (dt.date(2024, 12, 11), "gemini", ("alphabet", "google-deepmind"), "model_launch", 0.5),
     (dt.date(2024, 12, 26), "deepseek-v3", ("deepseek",), "efficiency", 0.2),
-    (dt.date(2025, 1, 13), "us-commerce", ("nvidia", "white-house"), "chips_export", -0.5),
+    (dt.date(2025, 1, 13), "us-commerce", ("nvidia", "us-government"), "chips_export", -0.5),
     (
         dt.date(2025, 1, 21),
         "stargate",
@@ -758,14 +789,26 @@ ANCHOR_EVENTS: tuple[tuple[dt.date, str, tuple[str, ...], str, float], ...] = (
         -0.6,
     ),
     (dt.date(2025, 2, 6), "le-chat", ("mistral", "arthur-mensch"), "model_launch", 0.5),
-    (dt.date(2025, 2, 10), "france-gov", ("mistral", "european-commission"), "regulation", 0.3),
+    (
+        dt.date(2025, 2, 10),
+        "france-government",
+        ("mistral", "european-commission"),
+        "regulation",
+        0.3,
+    ),
     (dt.date(2025, 2, 24), "claude", ("anthropic", "dario-amodei"), "model_launch", 0.5),
     (dt.date(2025, 2, 26), "nvidia", ("jensen-huang", "blackwell"), "bubble", -0.2),
     (dt.date(2025, 2, 27), "gpt-4-5", ("openai",), "model_launch", 0.1),
-    (dt.date(2025, 3, 25), "gemini", ("alphabet", "deepmind"), "model_launch", 0.5),
+    (dt.date(2025, 3, 25), "gemini", ("alphabet", "google-deepmind"), "model_launch", 0.5),
     (dt.date(2025, 3, 31), "openai", ("softbank", "microsoft"), "funding", 0.5),
     (dt.date(2025, 4, 5), "llama", ("meta", "mark-zuckerberg"), "open_models", 0.0),
-    (dt.date(2025, 4, 15), "h20", ("nvidia", "us-commerce", "china-gov"), "chips_export", -0.6),
+    (
+        dt.date(2025, 4, 15),
+        "h20",
+        ("nvidia", "us-commerce", "china-government"),
+        "chips_export",
+        -0.6,
+    ),
     (dt.date(2025, 5, 28), "nvidia", ("jensen-huang",), "capex", 0.4),
     (dt.date(2025, 6, 12), "meta", ("mark-zuckerberg", "ssi"), "talent", 0.1),
 )

@@ -45,7 +45,7 @@ def test_counts_and_foreign_keys(synth_db: tuple[Path, dict]) -> None:
     assert counts["articles"] == N
     assert counts["embeddings"] == N
     assert counts["sources"] == 30
-    assert 70 <= counts["entities"] <= 90
+    assert 75 <= counts["entities"] <= 90
     assert counts["instruments"] == 25
     assert counts["seconds"] > 0
     for table in ("articles", "mentions", "stances", "themes", "reactions", "prices"):
