@@ -49,7 +49,7 @@ def save_reactions(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
     """Insert or update reaction rows keyed by (article_id, ticker, window_start, window_end)."""
     if not rows:
         return 0
-    table = Reaction.__table__
+    table: Any = Reaction.__table__
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

@@ -72,8 +72,8 @@ def run_react(
         for t in tickers
     }
     by_ticker: dict[str, list[tuple[str, dt.date, float, float | None]]] = defaultdict(list)
-    for row in price_rows:
-        by_ticker[row[0]].append(row)
+    for price_row in price_rows:
+        by_ticker[price_row[0]].append(price_row)
 
     reasons: dict[int, list[str]] = defaultdict(list)
     link_of: dict[tuple[int, str], Link] = {}
@@ -101,9 +101,9 @@ def run_react(
                     strict=True,
                 )
             )
-        except ValueError as e:
+        except ValueError as err:
             for aid in aids:
-                reasons[aid].append(str(e))
+                reasons[aid].append(str(err))
             continue
         events: list[Event] = []
         for aid, ln in pairs:
@@ -117,11 +117,11 @@ def run_react(
             events.append(Event((aid, ln.ticker), ln.ticker, bench[ln.ticker] or "", m.session))
         if not events:
             continue
-        names = {e.ticker for e in events} | {e.benchmark for e in events}
+        names = {ev.ticker for ev in events} | {ev.benchmark for ev in events}
         group_rows = [r for t in sorted(names) for r in by_ticker.get(t, [])]
         if not group_rows:
-            for e in events:
-                reasons[e.key[0]].append(f"no prices for {e.ticker} or {e.benchmark}")
+            for ev in events:
+                reasons[ev.key[0]].append(f"no prices for {ev.ticker} or {ev.benchmark}")
             continue
         first = min(r[1] for r in group_rows)
         last = max(r[1] for r in group_rows)
@@ -161,9 +161,9 @@ def run_react(
     summary.skipped = sum(skipped.values())
     summary.skipped_reasons = dict(skipped)
     problems: Counter[str] = Counter()
-    for aid, why in reasons.items():
-        summary.pending[aid] = "; ".join(dict.fromkeys(why))
-        for w in why:
+    for aid, whys in reasons.items():
+        summary.pending[aid] = "; ".join(dict.fromkeys(whys))
+        for w in whys:
             problems[w.split(":")[0] if ":" in w else w] += 1
     summary.problems = dict(problems)
     for aid, why in list(summary.pending.items())[:20]:
