@@ -52,9 +52,12 @@ class FakeYahoo(BaseAdapter):
         self.empty = set(empty)
         self.rate_limits: dict[str, int] = defaultdict(int)
         self.calls: list[str] = []
+        self.down = False
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # type: ignore[no-untyped-def,override]
         self.calls.append(request.url)
+        if self.down:
+            raise requests.ConnectionError(f"cannot reach {request.url}")
         url = urlsplit(request.url)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.netloc == "fc.yahoo.com":
@@ -301,3 +304,27 @@ def test_load_all_bundled_csvs(sessions) -> None:  # type: ignore[no-untyped-def
     with sessions.begin() as s:
         assert s.get(Instrument, "^GSPC").kind == "index"
         assert s.get(Price, ("SMH", dt.date(2025, 1, 27))).adj_close is None
+
+
+def test_offline_gives_up_after_two_tickers(sessions, yf_clean) -> None:  # type: ignore[no-untyped-def]
+    fake = FakeYahoo(["NVDA", "SMH", "QQQ"])
+    fake.down = True
+    waits: list[float] = []
+    report = update_prices(
+        sessions,
+        ["NVDA", "SMH", "QQQ"],
+        dt.date(2025, 1, 21),
+        dt.date(2025, 1, 28),
+        http_session=_session(fake),
+        max_tries=2,
+        batch_pause=0,
+        sleep=waits.append,
+        now=NOW,
+    )
+    assert report.rows == {}
+    assert report.failed == {
+        "NVDA": "network error after 2 tries; kept for the next run",
+        "SMH": "network error after 2 tries; kept for the next run",
+        "QQQ": "not tried: Yahoo unreachable; kept for the next run",
+    }
+    assert len(waits) == 2

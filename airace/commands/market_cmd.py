@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
@@ -78,6 +79,8 @@ def register(app: typer.Typer) -> None:
                 with actx.sessions.begin() as s:
                     names = tickers_for_update(s, _theme_baskets(), actx.settings.benchmark_tickers)
             typer.echo(f"updating {len(names)} ticker(s) from Yahoo Finance", err=True)
+            if actx.verbose == 0:  # the per-ticker account below says what went wrong
+                logging.getLogger("yfinance").setLevel(logging.CRITICAL)
             report = update_prices(actx.sessions, names, first, last, max_tries=max_tries)
         for line in report.lines():
             typer.echo(line)
