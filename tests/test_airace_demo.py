@@ -1,0 +1,102 @@
+"""`airace demo`: the whole pipeline offline on the sample site, and its user errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from airace.demo import prepare_out_dir, sources_toml, subset_articles
+from airace.errors import UserError
+
+
+def test_sources_file_for_the_site_is_valid(tmp_path: Path) -> None:
+    from crawler.sources import load_sources
+
+    path = tmp_path / "demo-sources.toml"
+    path.write_text(sources_toml("http://127.0.0.1:8765"), encoding="utf-8")
+    sources = load_sources(path)
+    assert sorted(s.kind for s in sources) == ["feed", "listing", "sitemap"]
+    assert not any(s.always_relevant for s in sources)
+    listing = next(s for s in sources if s.kind == "listing")
+    assert listing.link_selector == "a.article-link" and listing.next_selector == "a.next"
+
+
+def test_subset_covers_the_briefing_week_in_both_languages() -> None:
+    articles = subset_articles()
+    assert 15 <= len(articles) < 40
+    assert {a.lang for a in articles} == {"en", "fr"}
+    assert any(a.slug == "nvidia-closes-down-deepseek-selloff" for a in articles)
+
+
+def test_out_dir_must_be_a_folder(tmp_path: Path) -> None:
+    file = tmp_path / "file.txt"
+    file.write_text("x")
+    with pytest.raises(UserError, match="not a folder"):
+        prepare_out_dir(file, None)
+
+
+def test_a_foreign_database_is_never_replaced(tmp_path: Path, cli) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "airace.db").write_bytes(b"precious")
+    result = cli("demo", "--out", str(out))
+    assert result.exit_code == 2
+    assert "not made by airace demo" in result.stderr
+    assert (out / "airace.db").read_bytes() == b"precious"
+
+
+def test_a_previous_demo_database_is_replaced(tmp_path: Path) -> None:
+    (tmp_path / "airace.db").write_bytes(b"old")
+    (tmp_path / "demo-sources.toml").write_text("")
+    url = prepare_out_dir(tmp_path, None)
+    assert url == f"sqlite:///{(tmp_path / 'airace.db').resolve()}"
+    assert not (tmp_path / "airace.db").exists()
+
+
+def test_bad_language_is_a_user_error(tmp_path: Path, cli) -> None:
+    result = cli("demo", "--out", str(tmp_path / "d"), "--lang", "de")
+    assert result.exit_code == 2 and "--lang" in result.stderr
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_names_nvidias_deepseek_move(tmp_path: Path, cli) -> None:
+    """The real demo on the --subset of articles: crawl, analysis, prices, reactions, PDF."""
+    import pypdf
+
+    out = tmp_path / "demo"
+    result = cli("demo", "--out", str(out), "--subset")
+    assert result.exit_code == 0, result.stderr[-3000:]
+
+    pdf = out / "briefing-2025-W05.pdf"
+    assert pdf.is_file() and (out / "briefing-2025-W05.html").is_file()
+    assert "airace demo: done" in result.stdout
+    assert "query articles --entity Nvidia" in result.stdout
+    assert str(pdf) in result.stdout
+
+    engine = create_engine(f"sqlite:///{out / 'airace.db'}")
+    with engine.connect() as conn:
+        n_articles = conn.execute(text("select count(*) from articles")).scalar_one()
+        langs = set(conn.execute(text("select distinct language from articles")).scalars())
+        n_dupes = conn.execute(text("select count(*) from duplicates")).scalar_one()
+        ar = conn.execute(
+            text(
+                "select abnormal_return from reactions where ticker = 'NVDA' and "
+                "event_date = '2025-01-27' and window_start = 0 and window_end = 0"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert n_articles >= 15 and langs == {"en", "fr"}
+    assert n_dupes >= 1  # the syndicated copy
+    assert ar < -0.03  # NVDA fell 16.97% on a day its benchmark fell less
+
+    pages = pypdf.PdfReader(pdf).pages
+    pdf_text = "\n".join(p.extract_text() for p in pages)
+    flat = " ".join(pdf_text.split())
+    assert "NVDA" in flat
+    # The market-moves row: NVDA, its session and its day-0 abnormal return as the report prints it.
+    shown = f"{abs(ar) * 100:.1f}%"
+    assert re.search(rf"NVDA .{{0,40}}2025-01-27 [−-]{re.escape(shown)}", flat), flat[:3000]
+    assert "16.97%" in flat  # the story behind the move
