@@ -10,8 +10,8 @@ Definitions (offsets are sessions of the ticker's exchange calendar, day 0 from 
 - Estimation window: offsets [-120, -11]. With at least `MIN_ESTIMATION_SESSIONS` (60) valid
   returns there, the **market model** is fitted by OLS: AR_t = R_t - (alpha + beta Rm_t), sigma =
   residual standard deviation (n - 2 degrees of freedom). A shorter window is used as is when the
-  history is short (January 2025 has about 95 prior sessions in the bundled data, so about 85 usable
-  returns). Below 60 it falls back to the **market-adjusted** model: AR_t = R_t - Rm_t (alpha 0,
+  history is short: the bundled prices start 2024-09-03, so for day 0 = 2025-01-27 the window is
+  offsets [-98, -11], 88 returns. Below 60 it falls back to the **market-adjusted** model: AR_t = R_t - Rm_t (alpha 0,
   beta 1), sigma from the same window when it has at least 20 returns, else no t-statistic.
   The row records `model`, the window used as offsets and dates, and its number of sessions.
 - Windows (0,0), (0,1), (-1,1), (0,5): CAR = sum of AR_t over the window; raw_return = compounded
@@ -315,6 +315,7 @@ class ReactSummary:
     skipped: int = 0
     skipped_reasons: dict[str, int] = field(default_factory=dict)
     problems: dict[str, int] = field(default_factory=dict)
+    waiting: int = 0  # pending articles that only wait for newer prices
 
 
 def react(

@@ -89,6 +89,7 @@ def run_react(
     rows: list[dict[str, Any]] = []
     computed_pairs: set[tuple[int, str]] = set()
     month_only: set[int] = set()
+    waiting: set[int] = set()
     for code, pairs in per_calendar.items():
         aids = sorted({aid for aid, _ in pairs})
         try:
@@ -130,6 +131,7 @@ def run_react(
         study = event_study(panel, events, last_dates=last_dates, splits=splits)
         for key, why in study.reasons.items():
             reasons[key[0]].append(why)
+        waiting.update(key[0] for key in study.waiting)
         for row in study.rows:
             aid, ticker = row.pop("key")
             ln = link_of[(aid, ticker)]
@@ -166,6 +168,7 @@ def run_react(
         for w in whys:
             problems[w.split(":")[0] if ":" in w else w] += 1
     summary.problems = dict(problems)
+    summary.waiting = len(waiting)
     for aid, why in list(summary.pending.items())[:20]:
         log.info("article %s pending: %s", aid, why)
     return summary

@@ -17,7 +17,9 @@
   by Yahoo's chart metadata), so 9984.T stays in JPY on the Tokyo calendar.
 
 `http_session` is passed to yfinance (`requests.Session` or `curl_cffi` session); yfinance keeps
-one process-wide `YfData` with that session, its crumb and an in-memory response cache.
+one process-wide `YfData` with that session, its crumb and an in-memory response cache. While it
+runs, yfinance is switched to raise its errors (`yf.config.debug.hide_exceptions = False`, restored
+after each call), so do not share the process with other yfinance users in parallel threads.
 """
 
 from __future__ import annotations

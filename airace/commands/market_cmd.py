@@ -115,7 +115,8 @@ def register(app: typer.Typer) -> None:
         )
         typer.echo(
             f"{summary.computed} (article, ticker) pair(s) computed, {summary.rows} row(s) "
-            f"stored, {len(summary.pending)} article(s) pending, {summary.skipped} skipped"
+            f"stored, {len(summary.pending)} article(s) pending ({summary.waiting} waiting for "
+            f"prices), {summary.skipped} skipped"
         )
         for reason, n in sorted(summary.skipped_reasons.items()):
             typer.echo(f"  skipped {n}: {reason}")
