@@ -58,7 +58,8 @@ INHERIT_WEIGHT = 0.7  # a clause naming no entity, read as about the sentence's 
 OTHER_SUBJECT = 0.7  # another entity listed with the subject ("Nvidia and AMD fell")
 REMOTE_ENTITY = 0.25  # an object after the first one
 FOLLOWING_SUBJECT = 0.6  # no entity before a cue: the first one after it ("Bad day for Nvidia")
-VERB_BETWEEN = 0.5  # the subject is separated from the cue by another verb
+VERB_BETWEEN = 0.5
+HELPER = 0.5  # the subject of a "help" cue whose object is not an entity ("boosted demand")  # the subject is separated from the cue by another verb
 
 # Words that open a subordinate clause whose cues concern other entities ("fell after X rose").
 SUBORDINATORS = {
@@ -133,9 +134,20 @@ class Lexicon:
         return None
 
 
+_IRREGULAR = {
+    "rose": "rise", "risen": "rise", "fell": "fall", "fallen": "fall", "sank": "sink",
+    "sunk": "sink", "slid": "slide", "lost": "lose", "won": "win", "overtook": "overtake",
+    "overtaken": "overtake", "outshone": "outshine", "struck": "strike", "shook": "shake",
+    "shaken": "shake", "grew": "grow", "swung": "swing", "beaten": "beat", "undercut": "undercut",
+    "stole": "steal", "bled": "bleed", "led": "lead", "hit": "hit", "hurt": "hurt",
+    "shrank": "shrink", "forgot": "forget", "overshot": "overshoot", "outgrew": "outgrow",
+    "underwent": "undergo", "withstood": "withstand", "fought": "fight", "dove": "dive",
+}  # fmt: skip
+
+
 def _en_stems(word: str) -> list[str]:
-    """Candidate base forms of an English word form (regular inflections only)."""
-    out = []
+    """Candidate base forms of an English word form (regular inflections, common irregulars)."""
+    out = [_IRREGULAR[word]] if word in _IRREGULAR else []
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) > len(suffix) + 2:
             base = word[: -len(suffix)]
@@ -222,6 +234,12 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
         if about is not None and about not in {ti for _, ti in mentions}:
             # "The company", "le groupe": the entity the previous sentence was about.
             mentions = sorted(mentions + [(pos, about) for pos in _anaphors(sent, lex)])
+        referent = about if _opens_with_pronoun(sent, lang) else _head_entity(doc, mentions)
+        if referent is None:
+            referent = about
+        if referent is not None:
+            # "it", "its", "il": the sentence's leading entity, or the previous one's.
+            mentions = sorted(mentions + [(pos, referent) for pos in _pronouns(sent, lang)])
         text = sent.text.strip()
         for _, ti in mentions:
             first_sentence[ti] = first_sentence[ti] or text
@@ -313,6 +331,25 @@ def _anaphors(sent: Any, lex: Lexicon) -> list[int]:
             if any(t.lower_ in _DETERMINERS for t in window):
                 out.append(tok.i)
     return out
+
+
+_PERSONAL = {"en": {"it", "its"}, "fr": {"il", "elle"}}
+
+
+def _pronouns(sent: Any, lang: str) -> list[int]:
+    """Positions of pronouns that stand for a company or lab ("it", "its", "il", "elle")."""
+    return [t.i for t in sent if t.lower_ in _PERSONAL[lang]]
+
+
+def _head_entity(doc: Any, mentions: list[tuple[int, int]]) -> int | None:
+    """The sentence's leading entity, skipping a possessor ("Elon Musk's xAI": xAI)."""
+    for pos, ti in mentions:
+        if (pos + 2 < len(doc) and doc[pos + 1].lower_ == "'s") or (
+            pos + 2 < len(doc) and doc[pos + 2].lower_ == "'s"
+        ):
+            continue
+        return ti
+    return mentions[0][1] if mentions else None
 
 
 def _opens_with_pronoun(sent: Any, lang: str) -> bool:
@@ -499,7 +536,8 @@ def _attribute(
     if objects:
         return {ti: sign * s for ti, s in objects.items()}
     if _has_object(doc, hit.pos, clause.end):
-        return {}  # "DeepSeek rattles investors": about someone else
+        # "DeepSeek rattles investors": about someone else; but who lifts demand gains.
+        return {ti: HELPER * s for ti, s in subjects.items()} if sign > 0 else {}
     return {ti: sign * s for ti, s in subjects.items()}
 
 
@@ -546,6 +584,8 @@ def _subjects(doc: Any, before: list[tuple[int, int]], cue: int, lang: str) -> d
     between the entity and the cue weakens the link ("Zuckerberg confirmed X, and shares rose").
     """
     cands = [(p, ti) for p, ti in before if p < 0 or not _after_by(doc, p, lang)]
+    while len(cands) > 1 and _apposition(doc, cands[-2][0], cands[-1][0], cue):
+        cands.pop()  # "SoftBank, a partner of Stargate, fell": the subject is SoftBank
     if not cands:
         return {}
     shares: dict[int, float] = {}
@@ -560,6 +600,15 @@ def _subjects(doc: Any, before: list[tuple[int, int]], cue: int, lang: str) -> d
             shares[ti] = max(shares.get(ti, 0.0), share * shares[last_ti])
         last_pos = pos
     return shares
+
+
+def _apposition(doc: Any, outer: int, inner: int, cue: int) -> bool:
+    """Whether the mention at `inner` sits between two commas after `outer`, before the cue."""
+    if outer < 0:
+        return False
+    left = any(t.text == "," for t in doc[outer + 1 : inner])
+    right = any(t.text == "," for t in doc[inner + 1 : cue])
+    return left and right
 
 
 def _after_by(doc: Any, pos: int, lang: str) -> bool:
