@@ -30,6 +30,7 @@ estimation and event windows, masked OLS in closed form); `react` stores the res
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -292,7 +293,6 @@ def event_study(
 def _missing_reason(
     ev: Event, r_stock: float, r_bench: float, splits: set[tuple[str, dt.date]]
 ) -> str:
-    import math
 
     if (ev.ticker, ev.day0) in splits:
         return f"{ev.ticker}: suspected unadjusted split on {ev.day0}; not stored"
