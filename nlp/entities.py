@@ -255,6 +255,7 @@ class EntityFinder:
                 hit = cands[key] = EntityHit(key, name, cand_type, None, [], candidate=True)
             hit.spans.append((ent.start_char, ent.end_char))
             hit.surfaces[ent.text] += 1
+        _add_lone_surnames(doc, cands, taken)
         hits.update({k: v for k, v in cands.items() if k not in hits})
 
         _score(hits.values(), title_len)
@@ -305,6 +306,22 @@ class EntityFinder:
             hit = hits[e.key] = EntityHit(e.key, e.name, e.type, e.ticker, e.all_aliases[1:])
         hit.spans.append((start, end))
         hit.surfaces[surface] += 1
+
+
+def _add_lone_surnames(doc: Doc, cands: dict[str, EntityHit], taken: bytearray) -> None:
+    """Count a discovered person's lone surname ("Ferrante" after "Marisol Ferrante"), which the
+    NER often leaves untagged, when it comes after the full name."""
+    by_surname = {h.name.split()[-1]: h for h in cands.values() if h.type == "person"}
+    if not by_surname:
+        return
+    for tok in doc:
+        hit = by_surname.get(tok.text)
+        if hit is None or taken[tok.i] or tok.idx <= hit.spans[0][0]:
+            continue
+        span = (tok.idx, tok.idx + len(tok.text))
+        if not any(s <= span[0] < e for s, e in hit.spans):
+            hit.spans.append(span)
+            hit.surfaces[tok.text] += 1
 
 
 def _full_name_for(surname: str, candidates: dict[str, EntityHit]) -> EntityHit | None:

@@ -1,0 +1,135 @@
+"""Entities with the real spaCy pipelines: KB linking, context aliases, French elisions, junk."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.text import article_text
+from tests._nlp_models import shared_analyzer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def find():
+    analyzer = shared_analyzer()
+
+    def run(title: str, body: str, lang: str = "en") -> dict:
+        text, title_len = article_text(title, body)
+        nlp, finder = analyzer.pipeline(analyzer.model_for(lang))
+        return {h.key: h for h in finder.find(nlp(text), title_len)}
+
+    return run
+
+
+def test_google_is_alphabet_and_facebook_is_meta(find) -> None:
+    hits = find(
+        "Google and Facebook race to ship assistants",
+        "Google said on Thursday its assistant would reach more phones. Facebook, which renamed "
+        "itself years ago, replied with a new feature. Nvidia supplies both.",
+    )
+    assert hits["alphabet"].ticker == "GOOGL" and hits["alphabet"].count == 2
+    assert hits["meta"].ticker == "META" and "Facebook" in hits["meta"].surfaces
+    assert hits["nvidia"].ticker == "NVDA"
+
+
+def test_french_elisions_with_typographic_apostrophes(find) -> None:
+    hits = find(
+        "L\u2019essor d\u2019OpenAI inquiète",
+        "Le succès d\u2019OpenAI et l\u2019arrivée d\u2019Anthropic montrent qu\u2019Nvidia reste "
+        "incontournable. L\u2019IA générative attire aussi l\u2019attention de Mistral AI.",
+        "fr",
+    )
+    assert {"openai", "anthropic", "nvidia", "mistral"} <= set(hits)
+    assert hits["openai"].in_title
+    assert not any(h.candidate and ("'" in h.name or h.name.lower() == "ia") for h in hits.values())
+
+
+def test_short_model_names_need_context(find) -> None:
+    with_ctx = find(
+        "DeepSeek rattles chip stocks",
+        "The lab's R1 model matched rivals. DeepSeek-R1 was trained cheaply, and V3 came first.",
+    )
+    assert with_ctx["deepseek-r1"].count == 2 and "deepseek-v3" in with_ctx
+    without = find(
+        "Road works",
+        "The R1 ring road and the V3 bus line were closed. An o1 visa holder and Claude, "
+        "a baker from Lyon, were stuck in traffic next to a llama farm.",
+    )
+    assert not {"deepseek-r1", "deepseek-v3", "openai-o1", "claude", "llama"} & set(without)
+    openai = find("OpenAI ships o3", "OpenAI said o3 and o3-mini beat o1 on maths.")
+    assert openai["openai-o3"].count == 3 and "openai-o1" in openai  # title + body
+
+
+def test_surnames_link_to_the_person_named_in_full(find) -> None:
+    hits = find(
+        "Chip boss upbeat",
+        "Jensen Huang said demand was strong. Huang added that supply would improve. "
+        "Separately, a Mr Huang from Ohio won a prize.",
+    )
+    assert hits["jensen-huang"].count == 3
+    alone = find("Prize", "Mr Huang from Ohio won a cooking prize on Sunday in Columbus.")
+    assert "jensen-huang" not in alone
+
+
+def test_candidates_are_kept_and_junk_is_filtered(find) -> None:
+    hits = find(
+        "Zorvane Robotics raises money",
+        "Meanwhile, Zorvane Robotics said it raised new funds from Brightwell Partners. "
+        "Tech stocks were flat. However, its chief executive Marisol Ferrante said the lab "
+        "would hire. Ferrante spoke in Boston. It said more was coming. BREAKING NEWS TONIGHT.",
+    )
+    cands = {h.name: h for h in hits.values() if h.candidate}
+    assert "Zorvane Robotics" in cands and cands["Zorvane Robotics"].type == "company"
+    assert "Marisol Ferrante" in cands and cands["Marisol Ferrante"].type == "person"
+    assert cands["Marisol Ferrante"].count == 2  # the lone surname joins the full name
+    junk = {"Meanwhile", "Tech", "However", "It", "BREAKING NEWS TONIGHT", "Ferrante", "Boston"}
+    assert not junk & set(cands)
+
+
+def test_salience_prefers_title_and_frequency(find) -> None:
+    hits = find(
+        "Nvidia beats forecasts",
+        "Nvidia reported record sales. Nvidia shares rose. Analysts compared it with past "
+        "quarters and with peers. " + "Markets were calm elsewhere. " * 20 + "Intel was quiet.",
+    )
+    assert hits["nvidia"].salience > 0.7 and hits["nvidia"].in_title
+    assert hits["intel"].salience < 0.2
+    assert 0 <= hits["intel"].salience <= 1
+
+
+def test_annotate_output_format() -> None:
+    analyzer = shared_analyzer()
+    out = list(
+        analyzer.annotate(
+            [
+                {
+                    "id": "a",
+                    "title": "Nvidia falls",
+                    "text": "Shares of Nvidia fell 5% on Monday after DeepSeek shipped R1.",
+                },
+                {"id": "b", "text": ""},
+                {
+                    "id": "c",
+                    "text": "Le Chat de Mistral AI séduit les entreprises françaises.",
+                    "language": "fr",
+                },
+            ]
+        )
+    )
+    assert [o["id"] for o in out] == ["a", "b", "c"]
+    a = out[0]
+    assert a["language"] == "en"
+    nvidia = next(e for e in a["entities"] if e["name"] == "Nvidia")
+    assert set(nvidia) == {"name", "type", "ticker", "aliases", "mentions", "salience"}
+    assert nvidia["ticker"] == "NVDA" and nvidia["type"] == "company" and nvidia["mentions"] == 2
+    assert {"DeepSeek", "DeepSeek-R1"} <= {e["name"] for e in a["entities"]}
+    assert all(
+        set(s) == {"entity", "score", "label", "confidence", "evidence"} for s in a["stances"]
+    )
+    assert "Nvidia" in {s["entity"] for s in a["stances"]}
+    assert all(set(t) == {"theme", "score"} for t in a["themes"])
+    assert out[1]["skipped"] == "empty" and out[1]["entities"] == []
+    assert out[2]["language"] == "fr" and {"Le Chat", "Mistral AI"} <= {
+        e["name"] for e in out[2]["entities"]
+    }
