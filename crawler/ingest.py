@@ -51,7 +51,6 @@ class IngestSummary:
     counts: Counter[str] = field(default_factory=Counter)
     dropped_by_reason: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
-    article_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -188,7 +187,8 @@ def process_candidate(
     keywords: Sequence[str] = (),
     always_relevant: bool = False,
 ) -> tuple[str, int | None]:
-    """The crawl pipeline's steps in order: ('new'|'duplicate'|'irrelevant'|reason, article id)."""
+    """The crawl pipeline's steps in order: ('new'|'duplicate'|'irrelevant'|reason, the id of the
+    article a duplicate repeats or None)."""
     reason = drop_reason(c, since=since, min_words=min_words)
     if reason:
         return reason, None
@@ -199,7 +199,8 @@ def process_candidate(
         method, article_id = found
         store.add_duplicate(c.url, article_id, method, c.source)
         return "duplicate", article_id
-    return "new", store.add(c)
+    store.add(c)
+    return "new", None
 
 
 def ingest_paths(
@@ -233,7 +234,7 @@ def ingest_paths(
             if not record.url.startswith("file:") and safe_canonical_url(record.url) is None:
                 summary.errors.append(f"{record.url}: not an http(s) URL")
                 continue
-            outcome, article_id = process_candidate(
+            outcome, _duplicate_of = process_candidate(
                 store,
                 record,
                 relevance,
@@ -243,7 +244,6 @@ def ingest_paths(
             )
             if outcome == "new":
                 summary.counts["new"] += 1
-                summary.article_ids.append(article_id or 0)
             elif outcome == "duplicate":
                 summary.counts["duplicates"] += 1
             elif outcome == "irrelevant":

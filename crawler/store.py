@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.candidates import Candidate
 from crawler.fingerprints import NEAR_DUPLICATE_DISTANCE, hamming
 from db import articles as db_articles
+from db.models import Article
+
+ArticleRef = int | Article
 
 log = logging.getLogger(__name__)
 SIMHASH_MIN_WORDS = 50  # below this, SimHash is too coarse to call two texts the same story
@@ -53,18 +56,21 @@ class ArticleStore:
             self.source_ids.update(db_articles.source_ids(session))
             self.known: set[str] = db_articles.known_urls(session)
             prints = db_articles.fingerprints(session)
-        self.by_url: dict[str, int] = {}
-        self.by_hash: dict[str, int] = {}
-        self.by_band: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        # Article refs: a stored id, or an Article of the open batch not flushed yet (its id is
+        # only needed when a duplicate points at it; then the batch is flushed).
+        self.by_url: dict[str, ArticleRef] = {}
+        self.by_hash: dict[str, ArticleRef] = {}
+        self.by_band: dict[tuple[int, int], list[tuple[int, ArticleRef]]] = defaultdict(list)
         for article_id, chash, shash in prints:
             self._index(article_id, chash, shash)
         self._session: Session | None = None
         self._pending = 0
+        self._articles: list[Article] = []
         self._batch_started = 0.0
         self.committed = 0
 
     # ------------------------------------------------------------------ lookups
-    def _index(self, article_id: int, chash: str, shash: int | None) -> None:
+    def _index(self, article_id: ArticleRef, chash: str, shash: int | None) -> None:
         self.by_hash.setdefault(chash, article_id)
         if shash is not None:
             for band in _bands(shash):
@@ -77,17 +83,26 @@ class ArticleStore:
     def find_duplicate(self, c: Candidate) -> tuple[str, int] | None:
         """(method, article id) when the candidate repeats a stored article, else None."""
         if c.url in self.known:
-            article_id = self.by_url.get(c.url) or self._article_id_by_url(c.url)
+            ref = self.by_url.get(c.url)
+            article_id = self._resolve(ref) if ref is not None else self._article_id_by_url(c.url)
             if article_id is not None:
                 return "canonical", article_id
         if c.content_hash and c.content_hash in self.by_hash:
-            return "content_hash", self.by_hash[c.content_hash]
+            return "content_hash", self._resolve(self.by_hash[c.content_hash])
         if c.simhash is not None and c.word_count >= SIMHASH_MIN_WORDS:
             for band in _bands(c.simhash):
-                for other, article_id in self.by_band.get(band, ()):
+                for other, ref in self.by_band.get(band, ()):
                     if hamming(other, c.simhash) <= NEAR_DUPLICATE_DISTANCE:
-                        return "simhash", article_id
+                        return "simhash", self._resolve(ref)
         return None
+
+    def _resolve(self, ref: ArticleRef) -> int:
+        if isinstance(ref, int):
+            return ref
+        if ref.id is None and self._session is not None:
+            self._session.flush()
+        assert ref.id is not None
+        return ref.id
 
     def _article_id_by_url(self, url: str) -> int | None:
         session = self._batch()
@@ -101,11 +116,12 @@ class ArticleStore:
             self._batch_started = time.monotonic()
         return self._session
 
-    def add(self, c: Candidate) -> int:
-        """Store a new article (in the current batch); returns its id."""
+    def add(self, c: Candidate) -> Article:
+        """Store a new article in the current batch (its id is set once the batch is flushed)."""
         session = self._batch()
         article = db_articles.add_article(
             session,
+            flush=False,
             source_id=self.source_ids.get(c.source or ""),
             crawl_run_id=self.run_id,
             **c.article_fields(),
@@ -113,11 +129,12 @@ class ArticleStore:
         self.known.add(c.url)
         if c.original_url:
             self.known.add(c.original_url)
-        self.by_url[c.url] = article.id
-        self._index(article.id, c.content_hash, c.simhash)
+        self.by_url[c.url] = article
+        self._articles.append(article)
+        self._index(article, c.content_hash, c.simhash)
         self._pending += 1
         self.maybe_commit()
-        return article.id
+        return article
 
     def add_duplicate(self, url: str, article_id: int, method: str, source: str | None) -> None:
         """Record a URL as a duplicate of a stored article."""
@@ -145,20 +162,44 @@ class ArticleStore:
         """Commit the current batch; returns how many rows it held (0 when it failed)."""
         if self._session is None:
             return 0
-        session, pending = self._session, self._pending
-        self._session, self._pending = None, 0
+        session, pending, articles = self._session, self._pending, self._articles
+        self._session, self._pending, self._articles = None, 0, []
         try:
             session.commit()
+            self._freeze_refs(articles)
         except IntegrityError as e:  # another writer stored the same URL meanwhile
             session.rollback()
             log.warning("batch of %d rows rolled back: %s", pending, e.orig)
-            with self.sessions.begin() as fresh:
-                self.known = db_articles.known_urls(fresh)
+            self._reload()
             pending = 0
         finally:
             session.close()
         self.committed += pending
         return pending
+
+    def _freeze_refs(self, articles: list[Article]) -> None:
+        """After a commit, index the batch's articles by plain id instead of by object."""
+        for article in articles:
+            if self.by_url.get(article.url) is article:
+                self.by_url[article.url] = article.id
+            if self.by_hash.get(article.content_hash) is article:
+                self.by_hash[article.content_hash] = article.id
+            if article.simhash is not None:
+                for band in _bands(article.simhash):
+                    entries = self.by_band[band]
+                    for i, (shash, ref) in enumerate(entries):
+                        if ref is article:
+                            entries[i] = (shash, article.id)
+
+    def _reload(self) -> None:
+        """Rebuild the in-memory indexes from the database (after a failed batch)."""
+        with self.sessions.begin() as session:
+            self.known = db_articles.known_urls(session)
+            prints = db_articles.fingerprints(session)
+        self.by_url, self.by_hash = {}, {}
+        self.by_band = defaultdict(list)
+        for article_id, chash, shash in prints:
+            self._index(article_id, chash, shash)
 
     def write_run(
         self,

@@ -84,11 +84,15 @@ def article_id_by_url(session: Session, url: str) -> int | None:
     return session.scalar(select(Article.id).where(Article.url == url))
 
 
-def add_article(session: Session, **fields: Any) -> Article:
-    """Add one article (fields are Article columns) and flush it to get its id."""
+def add_article(session: Session, *, flush: bool = True, **fields: Any) -> Article:
+    """Add one article (fields are Article columns); flushed to get its id unless `flush=False`.
+
+    Callers that add many rows pass `flush=False` and flush once per batch (one multi-row INSERT).
+    """
     article = Article(**fields)
     session.add(article)
-    session.flush()
+    if flush:
+        session.flush()
     return article
 
 

@@ -30,10 +30,10 @@ class StorePipeline:
         if self.limit and self.stats.get_value("airace/new", 0) >= self.limit:
             self.stats.inc_value("airace/dropped/over_limit")
             raise DropItem(f"over_limit: {item['url']}", log_level="DEBUG")
-        article_id = self.store.add(item["candidate"])
+        self.store.add(item["candidate"])
         self.stats.inc_value("airace/new")
-        # What goes on to feed exports: the stored id and the URL, not the whole text.
-        return {"id": article_id, "url": item["candidate"].url, "source": item.get("source")}
+        # What goes on to feed exports: the URL and the source, not the whole text.
+        return {"url": item["candidate"].url, "source": item.get("source")}
 
     def close_spider(self) -> None:
         self.store.commit()
