@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import (
@@ -310,6 +310,15 @@ class WeeklyContext:
         return len(self.articles)
 
     @property
+    def articles_by_day(self) -> list[tuple[dt.date, list[ArticleRow]]]:
+        """The appendix: the week's articles grouped by UTC publication day, in time order."""
+        days: dict[dt.date, list[ArticleRow]] = defaultdict(list)
+        for a in self.articles:
+            if a.published_at is not None:
+                days[a.published_at.date()].append(a)
+        return sorted(days.items())
+
+    @property
     def is_empty(self) -> bool:
         return not self.articles and not self.moves
 
@@ -563,6 +572,27 @@ def _themes(s: Session, period: Period, labels: Mapping[str, str]) -> list[Theme
 
 def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
     """The week's biggest day-0 abnormal returns, one row per (ticker, session)."""
+    # First the day-0 AR of every (ticker, session) of the week, aggregated in SQL...
+    sessions_ar = s.execute(
+        select(
+            Reaction.ticker,
+            Reaction.event_date,
+            func.min(Reaction.abnormal_return),
+            func.max(Reaction.abnormal_return),
+        )
+        .where(Reaction.event_date >= period.start, Reaction.event_date <= period.end)
+        .group_by(Reaction.ticker, Reaction.event_date)
+    ).all()
+    tickers = {t for t, _, _, _ in sessions_ar}
+    biggest: dict[str, tuple[dt.date, float]] = {}
+    for ticker, day, lo, hi in sessions_ar:
+        ar = lo if abs(lo) > abs(hi) else hi
+        if ticker not in biggest or abs(ar) > abs(biggest[ticker][1]):
+            biggest[ticker] = (day, ar)
+    chosen = sorted(biggest.items(), key=lambda kv: -abs(kv[1][1]))[:TOP_MOVES]
+    if not chosen:
+        return [], tickers
+    # ...then every row of the chosen moves only (the (ticker, event_date) index).
     rows = s.execute(
         select(
             Reaction.ticker,
@@ -577,15 +607,21 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
             Reaction.via,
             Reaction.benchmark,
             Reaction.model,
-        ).where(Reaction.event_date >= period.start, Reaction.event_date <= period.end)
+        ).where(
+            or_(
+                *(
+                    and_(Reaction.ticker == ticker, Reaction.event_date == day)
+                    for ticker, (day, _) in chosen
+                )
+            )
+        )
     ).all()
-    tickers = {r.ticker for r in rows}
     events: dict[tuple[str, dt.date], dict[str, Any]] = {}
     for r in rows:
         e = events.setdefault(
             (r.ticker, r.event_date),
             {
-                "ar": r.abnormal_return,
+                "ar": biggest[r.ticker][1],
                 "bench": r.benchmark,
                 "model": r.model,
                 "cars": {},
@@ -597,11 +633,7 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
         prev = e["links"].get(r.article_id)
         if prev is None or _LINK_RANK.get(r.link_type, 9) < _LINK_RANK.get(prev[0], 9):
             e["links"][r.article_id] = (r.link_type, r.via)
-    # One move per ticker: its biggest of the week, then the biggest across tickers.
-    best: dict[str, tuple[dt.date, dict[str, Any]]] = {}
-    for (ticker, day), e in events.items():
-        if ticker not in best or abs(e["ar"]) > abs(best[ticker][1]["ar"]):
-            best[ticker] = (day, e)
+    best = {ticker: (day, events[(ticker, day)]) for ticker, (day, _) in chosen}
     top = sorted(best.items(), key=lambda kv: -abs(kv[1][1]["ar"]))[:TOP_MOVES]
     if not top:
         return [], tickers
@@ -775,17 +807,19 @@ def _reaction_summary(
 
     Only direct links count, and the stance is the article's stance toward the entity whose ticker
     moved. A ticker's move on a session is shared by all its stories that day, so each
-    (ticker, session, stance) is one event: the same move is never counted twice.
+    (ticker, session, stance) is one event: the same move is never counted twice. One query reads
+    the events of the period; the themes of their articles come from one range query.
     """
     lo = period.end - dt.timedelta(weeks=SUMMARY_WEEKS) + dt.timedelta(days=1)
-    base = (
+    rows = s.execute(
         select(
-            Entity.id.label("entity_id"),
-            Reaction.ticker.label("ticker"),
-            Reaction.event_date.label("event_date"),
-            Reaction.article_id.label("article_id"),
-            Reaction.car.label("car"),
-            Stance.label.label("label"),
+            Entity.id,
+            Reaction.ticker,
+            # Only a grouping key here: skip the per-row date conversion.
+            type_coerce(Reaction.event_date, String),
+            Reaction.article_id,
+            Reaction.car,
+            Stance.label,
         )
         .join(Stance, Stance.article_id == Reaction.article_id)
         .join(Entity, and_(Entity.id == Stance.entity_id, Entity.ticker == Reaction.ticker))
@@ -797,53 +831,48 @@ def _reaction_summary(
             Reaction.link_type == "direct",
             Stance.label != 0,
         )
-    ).subquery()
-
-    # Per entity: one event per (entity, session, stance).
-    ev = (
-        select(base.c.entity_id, base.c.event_date, base.c.label, func.avg(base.c.car).label("c"))
-        .group_by(base.c.entity_id, base.c.event_date, base.c.label)
-        .subquery()
-    )
-    ent_rows = s.execute(
-        select(
-            ev.c.entity_id,
-            ev.c.label,
-            func.count(),
-            func.sum(ev.c.c),
-            func.sum(ev.c.c * ev.c.c),
-        ).group_by(ev.c.entity_id, ev.c.label)
     ).all()
-
-    # Per theme: the same events, grouped by the themes of the articles behind them.
-    tev = (
-        select(
-            Theme.theme.label("theme"),
-            base.c.ticker,
-            base.c.event_date,
-            base.c.label,
-            func.avg(base.c.car).label("c"),
+    if not rows:
+        return [], []
+    # Articles behind events of the period were published at most a few days before it.
+    themes_of: dict[int, list[str]] = defaultdict(list)
+    for article_id, theme in s.execute(
+        select(Theme.article_id, Theme.theme)
+        .join(Article, Article.id == Theme.article_id)
+        .where(
+            _in_range(Article.published_at, lo - dt.timedelta(days=10), period.end),
+            Theme.score >= THEME_MIN_SCORE,
         )
-        .join(Theme, Theme.article_id == base.c.article_id)
-        .where(Theme.score >= THEME_MIN_SCORE)
-        .group_by(Theme.theme, base.c.ticker, base.c.event_date, base.c.label)
-        .subquery()
-    )
-    theme_rows = s.execute(
-        select(
-            tev.c.theme, tev.c.label, func.count(), func.sum(tev.c.c), func.sum(tev.c.c * tev.c.c)
-        ).group_by(tev.c.theme, tev.c.label)
-    ).all()
+    ):
+        themes_of[article_id].append(theme)
 
-    ent_ids = {r[0] for r in ent_rows}
-    names = (
-        dict(s.execute(select(Entity.id, Entity.name).where(Entity.id.in_(ent_ids))).all())
-        if ent_ids
-        else {}
+    entity_events: dict[tuple[int, str, int], list[float]] = defaultdict(list)
+    theme_events: dict[tuple[str, str, str, int], list[float]] = defaultdict(list)
+    for entity_id, ticker, day, article_id, car, label in rows:
+        sign = 1 if label > 0 else -1
+        entity_events[(entity_id, day, sign)].append(car)
+        for theme in themes_of.get(article_id, ()):
+            theme_events[(theme, ticker, day, sign)].append(car)
+
+    def aggregate(events: Mapping[tuple[Any, ...], list[float]]) -> list[tuple[Any, ...]]:
+        acc: dict[tuple[Any, int], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+        for key, cars in events.items():
+            c = sum(cars) / len(cars)
+            a = acc[(key[0], key[-1])]
+            a[0] += 1
+            a[1] += c
+            a[2] += c * c
+        return [(k, sign, n, total, sq) for (k, sign), (n, total, sq) in acc.items()]
+
+    ent_rows = aggregate(entity_events)
+    names = dict(
+        s.execute(
+            select(Entity.id, Entity.name).where(Entity.id.in_({r[0] for r in ent_rows}))
+        ).all()
     )
     by_entity = _reaction_rows(ent_rows, lambda k: names.get(k, f"#{k}"))
     by_theme = _reaction_rows(
-        theme_rows, lambda k: labels.get(k) or str(k).replace("_", " ").capitalize()
+        aggregate(theme_events), lambda k: labels.get(k) or str(k).replace("_", " ").capitalize()
     )
     return by_entity, by_theme
 

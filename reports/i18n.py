@@ -102,6 +102,8 @@ LABELS: dict[str, dict[str, str]] = {
         "too_small": "Too few events to say anything (fewer than {n} on a side).",
         "no_reactions": "No event with a favourable or unfavourable stance in this period.",
         "appendix": "Appendix: articles of the week",
+        "appendix_intro": "Every article of the week by day of publication (UTC): time, title "
+        "(a link to the article), source and language.",
         "date": "Date",
         "language": "Lang.",
         "title_col": "Title",
@@ -211,6 +213,8 @@ LABELS: dict[str, dict[str, str]] = {
         "too_small": "Trop peu d'événements pour conclure (moins de {n} d'un côté).",
         "no_reactions": "Aucun événement de tonalité favorable ou défavorable sur la période.",
         "appendix": "Annexe : articles de la semaine",
+        "appendix_intro": "Tous les articles de la semaine par jour de publication (UTC) : "
+        "heure, titre (lien vers l'article), source et langue.",
         "date": "Date",
         "language": "Langue",
         "title_col": "Titre",
@@ -228,12 +232,34 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-_MONTHS_FR = (
-    ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
-)
-_MONTHS_EN = (
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-)
+_MONTHS_FR = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+_MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def labels(lang: str) -> dict[str, str]:

@@ -34,11 +34,10 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # DejaVu (Bitstream Vera licence, free to embed and redistribute), as shipped inside matplotlib.
+# Three faces only: every embedded face is subset at write time, which costs about 0.4 s each.
 FONT_FILES = {
     "DejaVuSans.ttf": ("airace-sans", "normal", "normal"),
     "DejaVuSans-Bold.ttf": ("airace-sans", "bold", "normal"),
-    "DejaVuSans-Oblique.ttf": ("airace-sans", "normal", "italic"),
-    "DejaVuSerif.ttf": ("airace-serif", "normal", "normal"),
     "DejaVuSerif-Bold.ttf": ("airace-serif", "bold", "normal"),
 }
 
@@ -157,6 +156,7 @@ def _environment(lang: str) -> Any:
     env.filters["num"] = lambda v, digits=0, sign=False: i18n.format_number(v, lang, digits, sign)
     env.filters["day"] = lambda d, long=False: i18n.format_date(d, lang, long=long)
     env.filters["pp"] = lambda v: _points(v, lang)
+    env.filters["hhmm"] = lambda d: d.strftime("%H:%M") if d else "--:--"
     env.filters["href"] = _safe_href
     env.filters["domain"] = _domain
     env.filters["stars"] = significance_stars
@@ -167,13 +167,13 @@ def render_html(
     context: WeeklyContext, lang: str, assets: Path, asset_prefix: str = ""
 ) -> tuple[str, list[str]]:
     """Write charts (and fonts) into `assets` and return the HTML and the chart file names."""
-    from reports.charts import price_chart_svg
+    from reports.charts import price_chart
 
     assets.mkdir(parents=True, exist_ok=True)
     charts: dict[str, str] = {}
     for series in context.charts:
-        name = f"chart-{_slug(series.ticker)}.svg"
-        (assets / name).write_bytes(price_chart_svg(series, lang=lang))
+        name = f"chart-{_slug(series.ticker)}.png"
+        (assets / name).write_bytes(price_chart(series, lang=lang))
         charts[series.ticker] = asset_prefix + name
     fonts = []
     src = _font_dir()

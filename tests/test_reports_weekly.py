@@ -386,8 +386,8 @@ def test_weekly_pdf_has_every_section_the_top_mover_and_accents(
     assert "Compute efficiency" in text and "Too few events" in text
     assert re.search(r"Page 2 of \d+", text)
     # The HTML is written with its charts beside it.
-    assert (html.parent / "w05_assets" / "chart-NVDA.svg").is_file()
-    assert "chart-NVDA.svg" in html.read_text(encoding="utf-8")
+    assert (html.parent / "w05_assets" / "chart-NVDA.png").is_file()
+    assert "chart-NVDA.png" in html.read_text(encoding="utf-8")
     # Recorded in the reports table.
     with week_db() as s:
         row = s.scalars(select(Report)).one()
