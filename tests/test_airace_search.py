@@ -1,0 +1,118 @@
+"""Blended search with real all-MiniLM-L6-v2 vectors: the right article comes first."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from airace import search as search_mod
+from airace.search import search
+from db.engine import make_engine, make_sessionmaker
+from db.migrations import upgrade
+from db.models import Article, Embedding
+from tests.query_data import ARTICLES, embedding_text, populate
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def encoder():  # type: ignore[no-untyped-def]
+    from nlp.embeddings import Embedder
+
+    return Embedder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="module")
+def vectors(encoder) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    keys = list(ARTICLES)
+    matrix = encoder.encode([embedding_text(k) for k in keys]).astype("<f4")
+    return {k: matrix[i].tobytes() for i, k in enumerate(keys)}
+
+
+@pytest.fixture
+def store(db_url: str, vectors, encoder):  # type: ignore[no-untyped-def]
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    ids = populate(sessions, vectors, model=encoder.name, dim=encoder.dim)
+    search_mod._CACHE.clear()
+    yield sessions, ids
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        # meaning, no shared keyword with the title
+        ("cheap Chinese open model crashes semiconductor shares", "deepseek"),
+        ("search giant releases multimodal AI to programmers", "gemini"),
+        ("joint venture building giant computing campuses", "stargate"),
+        # exact names and tickers, found by the keyword half
+        ("NVDA", "deepseek"),
+        ("Blackwell", "blackwell"),
+        ("Abilene", "stargate"),
+    ],
+)
+def test_the_right_article_ranks_first(store, encoder, query, expected) -> None:
+    sessions, ids = store
+    with sessions() as s:
+        rows = search(s, query, encoder=encoder, limit=3)
+    assert rows[0]["id"] == ids[expected], [r["title"] for r in rows]
+    assert set(rows[0]) == set(search_mod.SEARCH_FIELDS)
+
+
+def test_fields_since_and_other_models(store, encoder) -> None:
+    sessions, ids = store
+    with sessions.begin() as s:  # a vector of another model must never be compared
+        e = s.get(Embedding, ids["forecast"])
+        e.model = "some-other-model"
+    search_mod._CACHE.clear()
+    with sessions() as s:
+        rows = search(s, "Nvidia data center demand forecast", encoder=encoder, limit=10)
+        by_id = {r["id"]: r for r in rows}
+        assert by_id[ids["forecast"]]["similarity"] is None  # found by keywords only
+        assert by_id[ids["forecast"]]["keyword_rank"] is not None
+        top = rows[0]
+        assert top["similarity"] is not None and -1.0 <= top["similarity"] <= 1.0
+        assert top["semantic_rank"] >= 1 and top["score"] > 0
+        recent = search(
+            s, "Nvidia", encoder=encoder, limit=10, since=ARTICLES["deepseek"][2].date()
+        )
+        assert [r["id"] for r in recent] == [ids["deepseek"]]
+
+
+def test_the_vector_cache_sees_new_articles(store, encoder, vectors) -> None:
+    sessions, ids = store
+    with sessions() as s:
+        search(s, "reasoning model", encoder=encoder, limit=10)
+        cached_ids, unit = search_mod.unit_vectors(s, encoder.name)
+    assert len(cached_ids) == len(ARTICLES)
+    assert np.allclose(np.linalg.norm(unit, axis=1), 1.0, atol=1e-5)
+    with sessions.begin() as s:
+        twin = Article(
+            url="https://news.example.org/twin",
+            title="A later copy",
+            text="Same vector as the DeepSeek story.",
+            content_hash="t" * 64,
+        )
+        s.add(twin)
+        s.flush()
+        s.add(
+            Embedding(
+                article_id=twin.id, model=encoder.name, dim=encoder.dim, vector=vectors["deepseek"]
+            )
+        )
+        twin_id = twin.id
+    with sessions() as s:
+        rows = search(s, "cheap Chinese open model crashes semiconductor shares", encoder=encoder)
+    assert twin_id in [r["id"] for r in rows[:2]]
+
+
+def test_search_command_loads_the_model(cli, store, db_url) -> None:
+    _sessions, ids = store
+    r = cli("--db", db_url, "search", "reasoning model trained cheaply", "-n", "2", "-f", "json")
+    assert r.exit_code == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert rows[0]["id"] == ids["deepseek"] and rows[0]["similarity"] > 0.2
