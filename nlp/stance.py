@@ -159,11 +159,15 @@ def _en_stems(word: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=4)
 def load_lexicon(lang: str, path: Path = LEXICON_PATH) -> Lexicon:
-    """Load the lexicon of `lang` ("en" or "fr") from the YAML file, once per process."""
+    """The lexicon of `lang` ("fr", else English) from the YAML file, read once per process."""
+    return _load_lexicon("fr" if lang == "fr" else "en", path)
+
+
+@lru_cache(maxsize=4)
+def _load_lexicon(lang: str, path: Path) -> Lexicon:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    section = data["fr" if lang == "fr" else "en"]
+    section = data[lang]
     lex = Lexicon()
     for role in ("agent", "hurt", "help", "state"):  # a word in several roles: the first wins
         for word, weight in (section.get(role) or {}).items():
