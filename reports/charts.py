@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 from reports.context import PriceSeries
 
@@ -37,15 +38,16 @@ def price_chart(
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
-    rc = {
-        "svg.fonttype": "path",
+    rc: Any = {
+        "svg.fonttype": "path",  # only for fmt="svg": no font needed to display it
         "svg.hashsalt": f"airace-{series.ticker}",
         "font.family": "DejaVu Sans",
         "font.size": 7.5,
     }
     with matplotlib.rc_context(rc):
         fig = Figure(figsize=(width_in, height_in), dpi=100)
-        ax = fig.add_axes((0.07, 0.13, 0.91, 0.74))
+        # Any: matplotlib plots dates through its unit converters, which its stubs do not model.
+        ax: Any = fig.add_axes((0.07, 0.13, 0.91, 0.74))
         ax.axvspan(
             series.period.start - dt.timedelta(hours=12),
             series.period.end + dt.timedelta(hours=12),

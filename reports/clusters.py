@@ -2,7 +2,7 @@
 
 Two articles are linked when their vectors' cosine similarity reaches `threshold`; a cluster is a
 connected group of links. Similarities are computed block by block so memory stays bounded, and a
-union-find joins the links. The representative is the member closest to the cluster's centroid.
+vectorised label propagation joins the links. The representative is the member closest to the cluster's centroid.
 """
 
 from __future__ import annotations
@@ -60,27 +60,15 @@ def cluster_articles(
     n = len(ids)
     if n == 0:
         return []
-    parent = np.arange(n)
-
-    def find(i: int) -> int:
-        root = i
-        while parent[root] != root:
-            root = parent[root]
-        while parent[i] != root:
-            parent[i], i = root, parent[i]
-        return root
-
+    sources, targets = [], []
     for lo in range(0, n, BLOCK):
         sims = mat[lo : lo + BLOCK] @ mat.T
         rr, cc = np.nonzero(sims >= threshold)
         rr = rr + lo
         upper = cc > rr
-        for a, b in zip(rr[upper].tolist(), cc[upper].tolist(), strict=True):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-
-    roots = np.array([find(i) for i in range(n)])
+        sources.append(rr[upper])
+        targets.append(cc[upper])
+    roots = _components(n, np.concatenate(sources), np.concatenate(targets))
     order = np.argsort(roots, kind="stable")
     bounds = np.nonzero(np.diff(roots[order]))[0] + 1
     out = []
@@ -90,3 +78,26 @@ def cluster_articles(
         out.append(ClusterMembers([int(x) for x in ids[members]], int(ids[best])))
     out.sort(key=lambda c: (-len(c.article_ids), c.representative))
     return out
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected components of the graph with edges (a[i], b[i]): each node's smallest member id.
+
+    Label propagation with pointer jumping, all in numpy: a few passes even for long chains.
+    """
+    labels = np.arange(n)
+    if len(a) == 0:
+        return labels
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        new = labels.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        while True:  # pointer jumping: follow labels to their own label
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, labels):
+            return labels
+        labels = new

@@ -550,9 +550,12 @@ def _themes(s: Session, period: Period, labels: Mapping[str, str]) -> list[Theme
         .where(span, Theme.score >= THEME_MIN_SCORE)
         .group_by(Theme.theme, flag)
     ).all()
-    totals = dict(
-        s.execute(select(flag, func.count()).select_from(Article).where(span).group_by(flag)).all()
-    )
+    totals: dict[int, int] = {
+        int(k): int(v)
+        for k, v in s.execute(
+            select(flag, func.count()).select_from(Article).where(span).group_by(flag)
+        ).all()
+    }
     cur_total, prev_total = int(totals.get(1, 0)), int(totals.get(0, 0))
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for theme, cur, n in rows:
@@ -645,8 +648,8 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
             :STORIES_PER_MOVE
         ]
     }
-    info = {
-        i: (t, url, src or site or "")
+    info: dict[int, tuple[str, str, str]] = {
+        i: (t or "", url, src or site or "")
         for i, t, url, src, site in s.execute(
             select(Article.id, Article.title, Article.url, Source.name, Article.site_name)
             .outerjoin(Source, Source.id == Article.source_id)
@@ -665,11 +668,11 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
     )
     stance_by_ticker: dict[tuple[int, str], int] = {}
     stance_by_name: dict[tuple[int, str], int] = {}
-    for article_id, ticker, name, key, label in stance_rows:
-        if ticker:
-            stance_by_ticker.setdefault((article_id, ticker), label)
-        stance_by_name[(article_id, name.lower())] = label
-        stance_by_name[(article_id, key.lower())] = label
+    for article_id, entity_ticker, name, key, entity_label in stance_rows:
+        if entity_ticker is not None:
+            stance_by_ticker.setdefault((article_id, entity_ticker), entity_label)
+        stance_by_name[(article_id, name.lower())] = entity_label
+        stance_by_name[(article_id, key.lower())] = entity_label
 
     moves = []
     for ticker, (day, e) in top:
@@ -677,7 +680,7 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
         stories = []
         for article_id, (link_type, via) in linked[:STORIES_PER_MOVE]:
             title, url, source = info.get(article_id, ("", "", ""))
-            label = stance_by_ticker.get((article_id, ticker))
+            label: int | None = stance_by_ticker.get((article_id, ticker))
             if label is None and via:
                 label = stance_by_name.get((article_id, via.lower()))
             stories.append(Story(article_id, title or url, url, source, label, link_type, via, day))
@@ -693,7 +696,9 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
                 cars=cars,
                 stories=stories,
                 n_stories=len(linked),
-                link_types=sorted({lt for lt, _ in e["links"].values()}, key=_LINK_RANK.get),
+                link_types=sorted(
+                    {lt for lt, _ in e["links"].values()}, key=lambda lt: _LINK_RANK.get(lt, 9)
+                ),
             )
         )
     return moves, tickers
@@ -732,12 +737,12 @@ def _charts(s: Session, period: Period, moves: list[Move]) -> list[PriceSeries]:
     article_ids = {a for _, _, a in mark_rows}
     labels: dict[tuple[int, str], int] = {}
     if article_ids:
-        for article_id, ticker, label in s.execute(
+        for article_id, ticker_, label in s.execute(
             select(Stance.article_id, Entity.ticker, Stance.label)
             .join(Entity, Entity.id == Stance.entity_id)
             .where(Stance.article_id.in_(article_ids), Entity.ticker.is_not(None))
         ):
-            labels[(article_id, ticker)] = label
+            labels[(article_id, str(ticker_))] = label
     for ticker, day, article_id in mark_rows:
         marks[ticker].append((day, labels.get((article_id, ticker))))
 

@@ -65,3 +65,11 @@ def test_weeks_stars_and_formats() -> None:
     assert set(labels("en")) == set(labels("fr"))
     with pytest.raises(ValueError):
         labels("de")
+
+
+def test_components_follow_long_chains() -> None:
+    from reports.clusters import _components
+
+    a, b = np.arange(0, 99), np.arange(1, 100)
+    assert set(_components(100, a, b).tolist()) == {0}
+    assert _components(3, np.array([], dtype=int), np.array([], dtype=int)).tolist() == [0, 1, 2]
