@@ -26,6 +26,7 @@ from airace.config import Settings
 from airace.errors import UserError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
     from airace.demo_site import DemoArticle
@@ -199,6 +200,7 @@ def run_demo(
     articles of 2025-01-20..2025-02-02 (faster; the briefing week is complete).
     """
     from airace.demo_server import DemoServer, DemoSite
+    from db.engine import make_sessionmaker
 
     out_dir = out_dir.expanduser().resolve()
     url = prepare_out_dir(out_dir, db_url)
@@ -213,28 +215,33 @@ def run_demo(
         result.served_articles = len(site.articles)
         result.sources_file = out_dir / SOURCES_NAME
         result.sources_file.write_text(sources_toml(result.site_url), encoding="utf-8")
-        sessions = _open_database(url)
         say("site", f"{len(site.articles)} articles on {result.site_url}/")
+    engine = None
     try:
+        engine = _open_database(url)
+        sessions = make_sessionmaker(engine)
         with _stage("crawl", result, progress):
             _crawl(settings, result, say)
+        server.stop()
+        with _stage("analyse", result, progress):
+            _analyse(settings, sessions, result, say)
+        with _stage("prices", result, progress):
+            _load_prices(sessions, result, say)
+        with _stage("react", result, progress):
+            _react(sessions, result, say)
+        with _stage("report", result, progress):
+            _report(settings, sessions, out_dir, result, say)
+        _count(sessions, result)
     finally:
         server.stop()
-    with _stage("analyse", result, progress):
-        _analyse(settings, sessions, result, say)
-    with _stage("prices", result, progress):
-        _load_prices(sessions, result, say)
-    with _stage("react", result, progress):
-        _react(sessions, result, say)
-    with _stage("report", result, progress):
-        _report(settings, sessions, out_dir, result, say)
-    _count(sessions, result)
-    sessions.kw["bind"].dispose()
+        if engine is not None:
+            engine.dispose()
     return result
 
 
-def _open_database(url: str) -> sessionmaker[Session]:
-    from db.engine import make_engine, make_sessionmaker
+def _open_database(url: str) -> Engine:
+    """An engine on `url`, upgraded to the current schema (a fresh SQLite file is created)."""
+    from db.engine import make_engine
     from db.migrations import ensure_current
 
     engine = make_engine(url)
@@ -242,8 +249,9 @@ def _open_database(url: str) -> sessionmaker[Session]:
         ensure_current(engine)
     except Exception as e:
         engine.dispose()
-        raise UserError(f"cannot open the database {url}: {str(e).splitlines()[0]}") from None
-    return make_sessionmaker(engine)
+        first_line = (str(e).splitlines() or [type(e).__name__])[0]
+        raise UserError(f"cannot open the database {url}: {first_line}") from None
+    return engine
 
 
 def _crawl(settings: Settings, result: DemoResult, say: Progress) -> None:
@@ -274,12 +282,17 @@ def _crawl(settings: Settings, result: DemoResult, say: Progress) -> None:
 def _analyse(
     settings: Settings, sessions: sessionmaker[Session], result: DemoResult, say: Progress
 ) -> None:
-    from airace.commands.nlp_cmd import _load_models, make_analyzer
+    from airace.commands.nlp_cmd import make_analyzer
     from nlp.analyze import analyze_pending
+    from nlp.annotate import ModelError
+    from nlp.embeddings import EmbeddingError
 
     analyzer = make_analyzer(settings)
     say("analyse", "loading the spaCy and embedding models")
-    _load_models(analyzer)
+    try:
+        analyzer.load()
+    except (ModelError, EmbeddingError) as e:
+        raise UserError(str(e)) from None
 
     def on_batch(summary: Any) -> None:
         say("analyse", f"{summary.processed}/{summary.total} articles")

@@ -424,8 +424,7 @@ class DemoServer:
         """Base URL without a trailing slash, e.g. http://127.0.0.1:40123."""
         if self._httpd is None:
             raise RuntimeError("the demo server is not running")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._httpd.server_port}"
 
     def start(self) -> str:
         site = self.site

@@ -84,7 +84,7 @@ def test_demo_end_to_end_names_nvidias_deepseek_move(tmp_path: Path, cli) -> Non
         ar = conn.execute(
             text(
                 "select abnormal_return from reactions where ticker = 'NVDA' and "
-                "event_date = '2025-01-27' and window_start = 0 and window_end = 0"
+                "event_date = '2025-01-27' and window_start = 0 and window_end = 0 limit 1"
             )
         ).scalar_one()
     engine.dispose()

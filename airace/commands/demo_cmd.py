@@ -101,7 +101,7 @@ def print_summary(result: DemoResult) -> None:
     console.print("Explore further:")
     for cmd in (
         f"{db} query articles --entity Nvidia",
-        f"{db} query reactions --ticker NVDA --since 2025-01-27 --until 2025-01-31",
+        f"{db} query reactions --ticker NVDA --window 0,0 --since 2025-01-27 --until 2025-01-27",
         f"{db} query entities --since 2025-01-27 --until 2025-02-02",
         f'{db} search "cheaper training of reasoning models"',
         f'{db} sql "select title, published_at from articles order by published_at limit 10"',
