@@ -90,6 +90,8 @@ def _release_dead_claims(session: Session) -> int:
     ).scalars()
     dead = []
     for worker in held:
+        if worker is None:
+            continue
         try:
             pid = int(worker.rsplit(":", 1)[1])
         except (ValueError, IndexError):
@@ -142,7 +144,9 @@ def analyze_pending(
     with sessions.begin() as s:
         _release_dead_claims(s)
         entity_ids = sync_kb(s, analyzer.kb.records())
-        summary.total = int(s.scalar(select(func.count()).select_from(Article).where(condition)))
+        summary.total = int(
+            s.scalar(select(func.count()).select_from(Article).where(condition)) or 0
+        )
     if limit is not None:
         summary.total = min(summary.total, limit)
     if progress:

@@ -57,7 +57,10 @@ class Embedder:
             raise EmbeddingError(f"cannot load embedding model {model!r}: {e}") from None
         # get_sentence_embedding_dimension was renamed in sentence-transformers 6.
         get_dim = getattr(self._model, "get_embedding_dimension", None)
-        self.dim = int(get_dim() if get_dim else self._model.get_sentence_embedding_dimension())
+        dim = get_dim() if get_dim else self._model.get_sentence_embedding_dimension()
+        if dim is None:
+            raise EmbeddingError(f"embedding model {model!r} does not report its dimension")
+        self.dim = int(dim)
 
     @property
     def max_seq_length(self) -> int:

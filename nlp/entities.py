@@ -179,7 +179,8 @@ class EntityFinder:
                 texts.append(c.text)
                 labels.append(label)
         by_label: dict[str, list[Doc]] = {}
-        for label, doc in zip(labels, nlp.tokenizer.pipe(texts), strict=True):
+        tokenizer: Any = nlp.tokenizer
+        for label, doc in zip(labels, tokenizer.pipe(texts), strict=True):
             by_label.setdefault(label, []).append(doc)
         for label, docs in by_label.items():
             self.matcher.add(label, docs)

@@ -413,18 +413,18 @@ def load_kb(paths: Sequence[Path] | None = None) -> KnowledgeBase:
     for f in files:
         try:
             data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise KBError(f"cannot read knowledge base file {f}: {e}") from None
+        except (OSError, yaml.YAMLError) as err:
+            raise KBError(f"cannot read knowledge base file {f}: {err}") from None
         version = str(data.get("version", ""))
         versions.append(version)
         for i, raw in enumerate(_as_list(data.get("entities"), str(f))):
             entities.append(_entity(raw, version, f"{f.name}[{i}]"))
     keys: set[str] = set()
-    for e in entities:
-        if e.key in keys:
-            raise KBError(f"duplicate knowledge base key {e.key!r}")
-        keys.add(e.key)
-    for e in entities:
-        if e.parent and e.parent not in keys:
-            raise KBError(f"{e.key}: unknown parent {e.parent!r}")
+    for ent in entities:
+        if ent.key in keys:
+            raise KBError(f"duplicate knowledge base key {ent.key!r}")
+        keys.add(ent.key)
+    for ent in entities:
+        if ent.parent and ent.parent not in keys:
+            raise KBError(f"{ent.key}: unknown parent {ent.parent!r}")
     return KnowledgeBase(_add_surnames(entities), version=max(versions, default=""))
