@@ -23,6 +23,8 @@ LABELS: dict[str, dict[str, str]] = {
         "tickers_tracked": "Tickers tracked",
         "top_stories": "Top stories",
         "in_brief": "In brief",
+        "most_mentioned": "Most mentioned",
+        "rising_narratives": "Rising narratives",
         "empty_title": "Nothing to report",
         "empty_body": (
             "The database holds no article published in this period and no market reaction to "
@@ -131,6 +133,8 @@ LABELS: dict[str, dict[str, str]] = {
         "tickers_tracked": "Titres suivis",
         "top_stories": "À la une",
         "in_brief": "En bref",
+        "most_mentioned": "Les plus citées",
+        "rising_narratives": "Récits en hausse",
         "empty_title": "Rien à signaler",
         "empty_body": (
             "La base ne contient aucun article publié sur cette période ni aucune réaction de "
