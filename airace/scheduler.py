@@ -214,12 +214,28 @@ def serve(
     echo: Callable[[str], None] = lambda _m: None,
 ) -> None:
     """Run the scheduler until SIGTERM or SIGINT; a job already running finishes first."""
+    from apscheduler.events import EVENT_SCHEDULER_STARTED
+    from apscheduler.schedulers import SchedulerNotRunningError
+
     scheduler = build_scheduler(settings, sessions, jobs=jobs, echo=echo)
+    stop_requested = False
 
     def stop(signum: int, _frame: object) -> None:
+        nonlocal stop_requested
         echo(f"received {signal.Signals(signum).name}: stopping after the running job")
-        scheduler.shutdown(wait=False)
+        stop_requested = True
+        try:
+            scheduler.shutdown(wait=False)
+        except SchedulerNotRunningError:
+            pass  # not started yet: the start listener below stops it at once
 
+    def started(_event: object) -> None:
+        if stop_requested:
+            scheduler.shutdown(wait=False)
+        else:
+            echo("scheduler running (SIGTERM or Ctrl-C stops it)")
+
+    scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         scheduler.start()  # blocks until shutdown
