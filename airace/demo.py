@@ -208,18 +208,18 @@ def run_demo(
     settings = demo_settings(settings, out_dir, url)
     say = progress or (lambda _stage, _msg: None)
 
-    with _stage("site", result, progress):
-        site = DemoSite(subset_articles() if subset else None)
-        server = DemoServer(site)
-        result.site_url = server.start()
-        result.served_articles = len(site.articles)
-        result.sources_file = out_dir / SOURCES_NAME
-        result.sources_file.write_text(sources_toml(result.site_url), encoding="utf-8")
-        say("site", f"{len(site.articles)} articles on {result.site_url}/")
-    engine = None
+    site = DemoSite(subset_articles() if subset else None)
+    server = DemoServer(site)
+    engine: Engine | None = None
     try:
-        engine = _open_database(url)
-        sessions = make_sessionmaker(engine)
+        with _stage("site", result, progress):
+            result.site_url = server.start()
+            result.served_articles = len(site.articles)
+            result.sources_file = out_dir / SOURCES_NAME
+            result.sources_file.write_text(sources_toml(result.site_url), encoding="utf-8")
+            engine = _open_database(url)
+            sessions = make_sessionmaker(engine)
+            say("site", f"{len(site.articles)} articles on {result.site_url}/; database ready")
         with _stage("crawl", result, progress):
             _crawl(settings, result, say)
         server.stop()
@@ -244,11 +244,13 @@ def _open_database(url: str) -> Engine:
     from db.engine import make_engine
     from db.migrations import ensure_current
 
-    engine = make_engine(url)
+    engine: Engine | None = None
     try:
+        engine = make_engine(url)
         ensure_current(engine)
-    except Exception as e:
-        engine.dispose()
+    except Exception as e:  # a bad URL, a server that is down, a file that is not SQLite
+        if engine is not None:
+            engine.dispose()
         first_line = (str(e).splitlines() or [type(e).__name__])[0]
         raise UserError(f"cannot open the database {url}: {first_line}") from None
     return engine

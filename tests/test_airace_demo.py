@@ -61,6 +61,13 @@ def test_bad_language_is_a_user_error(tmp_path: Path, cli) -> None:
     assert result.exit_code == 2 and "--lang" in result.stderr
 
 
+def test_a_database_that_cannot_be_opened_is_one_line(tmp_path: Path, cli) -> None:
+    result = cli("demo", "--out", str(tmp_path / "d"), "--db", "nosuchdriver://x")
+    assert result.exit_code == 2
+    assert "cannot open the database nosuchdriver://x" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.slow
 def test_demo_end_to_end_names_nvidias_deepseek_move(tmp_path: Path, cli) -> None:
     """The real demo on the --subset of articles: crawl, analysis, prices, reactions, PDF."""
