@@ -249,7 +249,7 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
             first_sentence[ti] = first_sentence[ti] or text
         if mentions:
             carry = mentions[0][1]
-            contributions = _score_sentence(sent, mentions, lex, lang)
+            contributions = _score_sentence(sent, mentions, lex, lang, main)
         else:
             # No entity named: "Its shares fell" continues about the last sentence's subject;
             # other sentences of a blog post are read as being about the title's subject.
@@ -416,6 +416,7 @@ class _Clause:
     start: int
     end: int
     weight: float
+    reported: bool = False  # opened by a speech verb: what the speaker says
 
 
 def _clauses(sent: Any, lex: Lexicon, lang: str) -> list[_Clause]:
@@ -429,7 +430,9 @@ def _clauses(sent: Any, lex: Lexicon, lang: str) -> list[_Clause]:
             cuts.append((tok.i, "contrast"))
         elif word in lex.concessive:
             cuts.append((tok.i, "concessive"))
-        elif word in SUBORDINATORS[lang] or tok.text == ";" or _word_in(tok, lex.speech):
+        elif _word_in(tok, lex.speech):
+            cuts.append((tok.i, "speech"))
+        elif word in SUBORDINATORS[lang] or tok.text == ";":
             cuts.append((tok.i, "plain"))
     pivot = max((i for i, kind in cuts if kind == "contrast"), default=None)
     bounds = [(sent.start, "plain"), *cuts, (sent.end, "plain")]
@@ -440,7 +443,7 @@ def _clauses(sent: Any, lex: Lexicon, lang: str) -> list[_Clause]:
         weight = CONCESSION_WEIGHT if kind == "concessive" else 1.0
         if pivot is not None:
             weight *= AFTER_CONTRAST if start >= pivot else BEFORE_CONTRAST
-        clauses.append(_Clause(start, end, weight))
+        clauses.append(_Clause(start, end, weight, kind == "speech"))
     return clauses
 
 
@@ -475,11 +478,16 @@ def _passive_agent(doc: Any, pos: int, lang: str, clause: _Clause) -> int | None
 
 
 def _score_sentence(
-    sent: Any, mentions: list[tuple[int, int]], lex: Lexicon, lang: str
+    sent: Any,
+    mentions: list[tuple[int, int]],
+    lex: Lexicon,
+    lang: str,
+    topic: int | None = None,
 ) -> dict[int, float]:
     """Signed contribution of one sentence to each mentioned target (before sentence weight).
 
     A mention at `sent.start - 1` stands for an entity the sentence is about without naming it.
+    `topic` is the article's subject, to whom what a speaker says is attributed.
     """
     doc = sent.doc
     out: dict[int, float] = {ti: 0.0 for _, ti in mentions}
@@ -494,8 +502,12 @@ def _score_sentence(
         if implicit:
             inside = mentions
         elif not inside:
-            # "AMD posted record revenue, but the figure fell short": about the sentence's subject.
-            inside, share = [(clause.start - 1, mentions[0][1])], INHERIT_WEIGHT
+            # "AMD posted record revenue, but the figure fell short": about the sentence's subject;
+            # "Jassy said demand was strong": about the article's subject, not the speaker.
+            about = topic if clause.reported else mentions[0][1]
+            if about is None or (clause.reported and _speaker(doc, mentions, clause) == about):
+                continue
+            inside, share = [(clause.start - 1, about)], INHERIT_WEIGHT
         for hit in (h for h in hits if clause.start <= h.pos < clause.end):
             value = hit.weight * clause.weight * share
             value *= _polarity_factor(doc, hit.pos, lex, lang, clause)
@@ -503,6 +515,12 @@ def _score_sentence(
             for ti, part in _attribute(doc, hit, inside, lang, clause).items():
                 out[ti] = out.get(ti, 0.0) + value * part
     return out
+
+
+def _speaker(doc: Any, mentions: list[tuple[int, int]], clause: _Clause) -> int | None:
+    """The entity right before the speech verb that opens `clause` ("Andy Jassy a assuré")."""
+    before = [(p, ti) for p, ti in mentions if clause.start - 4 <= p < clause.start]
+    return before[-1][1] if before else None
 
 
 def _attribute(
