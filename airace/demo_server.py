@@ -15,6 +15,8 @@ Routes:
   /[fr/]YYYY/MM/[DD/]slug/         articles; a few are broken on purpose (see `serve` in the YAML):
                                    malformed HTML, Latin-1 with and without a declared charset
   /wire/...                        a syndicated copy of one article (same text, another URL)
+  /, /fr/, /section/markets/, /author/NAME/, /about/, /privacy/, /newsletter/
+                                   navigation pages, so that every header and footer link works
   anything else                    404
 
 Every article page's footer says it was written for the airace demo.
@@ -309,6 +311,30 @@ def pages_sitemap(paths: Sequence[tuple[str, str]], base: str) -> str:
 """
 
 
+BOILERPLATE_PAGES = {
+    "/about/": (
+        "About",
+        "<p>The Compute Ledger is a fictional publication written for the airace demo.</p>",
+    ),
+    "/privacy/": ("Privacy", "<p>This demo site sets no cookies and keeps no logs.</p>"),
+    "/newsletter/": ("Newsletter", "<p>Subscriptions are closed: this site is a demo.</p>"),
+}
+
+
+def simple_page(title: str, inner_html: str) -> str:
+    """A navigation page (home, section, author, about): header, a title, content, footer."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(title)} | {SITE_NAME}</title></head>
+<body>
+{_header("en")}
+<main><h1>{escape(title)}</h1>
+{inner_html}
+</main>
+{_footer("en")}
+</body></html>
+"""
+
+
 # --------------------------------------------------------------------------------- the site
 class DemoSite:
     """Routes a request path to (status, content type, body bytes) for the sample site."""
@@ -365,13 +391,31 @@ class DemoSite:
             a = self.syndicated[path]
             html = render_article(a, base, self.related(a), path=path)
             return 200, "text/html; charset=utf-8", html.encode()
-        if path == "/":
-            links = "".join(
-                f'<li><a href="{p}">{escape(a.title)}</a></li>' for p, a in self.listed[:10]
-            )
-            html = f"<!DOCTYPE html><html><body>{_header('en')}<ul>{links}</ul></body></html>"
-            return 200, "text/html; charset=utf-8", html.encode()
+        if path in ("/", "/fr/", "/section/markets/") or path.startswith("/author/"):
+            return self._index(path)
+        if path in BOILERPLATE_PAGES:
+            title, text = BOILERPLATE_PAGES[path]
+            return 200, "text/html; charset=utf-8", simple_page(title, text).encode()
         return self._not_found()
+
+    def _index(self, path: str) -> tuple[int, str, bytes]:
+        """Home, French edition, markets section and author pages: plain lists of stories."""
+        entries = self.listed
+        title = "Latest"
+        if path == "/fr/":
+            entries, title = [(p, a) for p, a in entries if a.lang == "fr"], "Édition française"
+        elif path == "/section/markets/":
+            entries, title = [(p, a) for p, a in entries if a.section == "markets"], "Markets"
+        elif path.startswith("/author/"):
+            slug = path.strip("/").rsplit("/", 1)[-1]
+            entries = [(p, a) for p, a in entries if a.author.lower().replace(" ", "-") == slug]
+            if not entries:
+                return self._not_found()
+            title = entries[0][1].author
+        links = "\n".join(
+            f'<li><a href="{escape(p)}">{escape(a.title)}</a></li>' for p, a in entries[:20]
+        )
+        return 200, "text/html; charset=utf-8", simple_page(title, f"<ul>{links}</ul>").encode()
 
     def _listing(self, path: str) -> tuple[int, str, bytes]:
         page = 1

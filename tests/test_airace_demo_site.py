@@ -268,5 +268,18 @@ def test_syndicated_copy_repeats_the_text_at_another_url(server: DemoServer) -> 
 
 
 def test_unknown_paths_are_404(server: DemoServer) -> None:
-    for path in ("/nope/", "/section/ai/page/99/", "/section/ai/page/x/"):
+    for path in ("/nope/", "/section/ai/page/99/", "/section/ai/page/x/", "/author/nobody/"):
         assert fetch(server.url + path)[0] == 404
+
+
+def test_navigation_links_of_article_pages_resolve(server: DemoServer) -> None:
+    """Header, byline and footer links lead somewhere, as on a real site."""
+    from parsel import Selector
+
+    article = next(a for a in ARTICLES if a.serve == "normal")
+    _, _, body = fetch(server.url + article.path)
+    sel = Selector(text=body.decode("utf-8"))
+    hrefs = sel.css("header a::attr(href), .byline a::attr(href), footer a::attr(href)").getall()
+    assert len(hrefs) >= 8
+    for href in hrefs:
+        assert fetch(server.url + href)[0] == 200, href
