@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, case, func, or_, select, type_coerce
+from sqlalchemy import String, and_, case, func, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import (
@@ -484,19 +484,26 @@ def _articles(s: Session, period: Period) -> tuple[list[ArticleRow], int]:
     return rows, int(undated or 0)
 
 
-def _week_flag(period: Period) -> Any:
-    """1 for an article of the reported week, 0 for one of the week before."""
-    return case((Article.published_at >= _instant(period.start), 1), else_=0)
+def _week_flag(period: Period) -> tuple[Any, Any]:
+    """1 for an article of the reported week, 0 for one of the week before: (column, group key).
+
+    Grouping by the output name rather than the expression keeps PostgreSQL from seeing two
+    different bound parameters in SELECT and GROUP BY.
+    """
+    return (
+        case((Article.published_at >= _instant(period.start), 1), else_=0).label("cur"),
+        literal_column("cur"),
+    )
 
 
 def _entities(s: Session, period: Period) -> list[EntityRow]:
-    flag = _week_flag(period)
+    flag, by_flag = _week_flag(period)
     span = _in_range(Article.published_at, period.prev_start, period.end)
     mentions = s.execute(
         select(Mention.entity_id, flag, func.count())
         .join(Article, Article.id == Mention.article_id)
         .where(span)
-        .group_by(Mention.entity_id, flag)
+        .group_by(Mention.entity_id, by_flag)
     ).all()
     stances = s.execute(
         select(
@@ -509,7 +516,7 @@ def _entities(s: Session, period: Period) -> list[EntityRow]:
         )
         .join(Article, Article.id == Stance.article_id)
         .where(span)
-        .group_by(Stance.entity_id, flag)
+        .group_by(Stance.entity_id, by_flag)
     ).all()
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for entity_id, cur, n in mentions:
@@ -542,18 +549,18 @@ def _entities(s: Session, period: Period) -> list[EntityRow]:
 
 
 def _themes(s: Session, period: Period, labels: Mapping[str, str]) -> list[ThemeRow]:
-    flag = _week_flag(period)
+    flag, by_flag = _week_flag(period)
     span = _in_range(Article.published_at, period.prev_start, period.end)
     rows = s.execute(
         select(Theme.theme, flag, func.count())
         .join(Article, Article.id == Theme.article_id)
         .where(span, Theme.score >= THEME_MIN_SCORE)
-        .group_by(Theme.theme, flag)
+        .group_by(Theme.theme, by_flag)
     ).all()
     totals: dict[int, int] = {
         int(k): int(v)
         for k, v in s.execute(
-            select(flag, func.count()).select_from(Article).where(span).group_by(flag)
+            select(flag, func.count()).select_from(Article).where(span).group_by(by_flag)
         ).all()
     }
     cur_total, prev_total = int(totals.get(1, 0)), int(totals.get(0, 0))
@@ -663,7 +670,7 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
     ).all()
     names = dict(
         s.execute(
-            select(Instrument.ticker, Instrument.name).where(Instrument.ticker.in_(best))
+            select(Instrument.ticker, Instrument.name).where(Instrument.ticker.in_(list(best)))
         ).all()
     )
     stance_by_ticker: dict[tuple[int, str], int] = {}
