@@ -345,6 +345,8 @@ def clean_candidate(ent: Span) -> str | None:
         tokens = tokens[1:]
     if not tokens or len(tokens) > 6:
         return None
+    if any(t.is_sent_start for t in ent[1:]) or ". " in ent.text:
+        return None  # runs across a sentence boundary ("X. Meanwhile")
     first = tokens[0]
     if first.pos_ == "PRON" or (first.pos_ in _BAD_POS_FIRST and not first.text[:1].isupper()):
         return None
