@@ -76,9 +76,6 @@ def register(app: typer.Typer) -> None:
             False, "--reprocess", help="Analyse again articles already analysed by this version."
         ),
         limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after N articles."),
-        no_embeddings: bool = typer.Option(
-            False, "--no-embeddings", help="Skip the embedding model (faster; no vectors stored)."
-        ),
     ) -> None:
         """Analyse stored articles: entities, stance, themes, embeddings.
 
@@ -93,7 +90,7 @@ def register(app: typer.Typer) -> None:
 
         app_ctx = app_context(ctx)
         start = parse_date(since, "--since")
-        analyzer = make_analyzer(app_ctx.settings, embeddings=not no_embeddings)
+        analyzer = make_analyzer(app_ctx.settings)
         _load_models(analyzer)
         sessions = app_ctx.sessions
         with Progress(
