@@ -125,7 +125,6 @@ def analyze_stage(ctx: StageContext) -> str:
     """Analyse the articles waiting for it (spaCy models and embedding model from settings)."""
     from nlp.analyze import analyze_pending
     from nlp.annotate import Analyzer
-
     from nlp.kb import load_kb
 
     s = ctx.settings
