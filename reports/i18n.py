@@ -12,7 +12,6 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "Weekly briefing",
         "subtitle": "The AI race in the news and in the markets",
         "week": "Week",
-        "period": "Period",
         "generated": "Generated",
         "page": "Page",
         "of": "of",
@@ -37,7 +36,6 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "ticker": "Ticker",
         "session": "Session",
-        "ar": "Abnormal return",
         "ar_short": "AR day 0",
         "car": "CAR",
         "benchmark": "Benchmark",
@@ -106,9 +104,6 @@ LABELS: dict[str, dict[str, str]] = {
         "appendix": "Appendix: articles of the week",
         "appendix_intro": "Every article of the week by day of publication (UTC): time, title "
         "(a link to the article), source and language.",
-        "date": "Date",
-        "language": "Lang.",
-        "title_col": "Title",
         "undated": "{n} articles fetched this week have no publication date and are not listed.",
         "method": "Method",
         "method_body": (
@@ -122,7 +117,6 @@ LABELS: dict[str, dict[str, str]] = {
         "title": "Note hebdomadaire",
         "subtitle": "La course à l'IA dans l'actualité et sur les marchés",
         "week": "Semaine",
-        "period": "Période",
         "generated": "Générée le",
         "page": "Page",
         "of": "sur",
@@ -147,7 +141,6 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "ticker": "Titre",
         "session": "Séance",
-        "ar": "Rendement anormal",
         "ar_short": "RA jour 0",
         "car": "RAC",
         "benchmark": "Indice de réf.",
@@ -219,9 +212,6 @@ LABELS: dict[str, dict[str, str]] = {
         "appendix": "Annexe : articles de la semaine",
         "appendix_intro": "Tous les articles de la semaine par jour de publication (UTC) : "
         "heure, titre (lien vers l'article), source et langue.",
-        "date": "Date",
-        "language": "Langue",
-        "title_col": "Titre",
         "undated": (
             "{n} articles collectés cette semaine n'ont pas de date de publication et ne sont "
             "pas listés."

@@ -408,7 +408,6 @@ def test_weekly_pdf_has_every_section_the_top_mover_and_accents(
     assert (tmp_path / "page1.png").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_context_top_mover_shares_one_move_and_ranks_stories(
     week_db: sessionmaker[Session],
 ) -> None:
