@@ -17,9 +17,7 @@ and each stage in `job_runs`. Callers may pass their own `stages` (tests, plugin
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import inspect
 import logging
 import os
 import socket
@@ -93,27 +91,20 @@ class JobResult:
 # The stages
 
 
-def _kwargs_for(target: Any, values: dict[str, Any]) -> dict[str, Any]:
-    """The entries of `values` that `target` (a class or function) accepts by name."""
-    if dataclasses.is_dataclass(target):
-        names = {f.name for f in dataclasses.fields(target)}
-    else:
-        names = set(inspect.signature(target).parameters)
-    return {k: v for k, v in values.items() if k in names}
-
-
 def crawl_stage(ctx: StageContext) -> str:
-    """Crawl the sources file with the crawler settings; relevance terms from the knowledge base."""
-    from crawler.runner import CrawlOptions, run_crawl
-    from crawler.sources import load_sources
-    from nlp.kb import load_kb
+    """Crawl the sources file with the crawler settings; relevance terms from the knowledge base.
+
+    The Settings -> CrawlOptions mapping is the one `airace crawl` uses, so both behave alike.
+    """
+    from airace.commands.crawl_cmd import crawl_options, load_crawl_sources, relevance_terms
+    from crawler.runner import run_crawl
 
     s = ctx.settings
-    sources = load_sources(Path(s.sources_file).expanduser() if s.sources_file else None)
-    # CrawlOptions' fields are named after the settings they come from; pass those it has.
-    options = CrawlOptions(**_kwargs_for(CrawlOptions, dataclasses.asdict(s)))
     summary = run_crawl(
-        s.database_url, sources, options, relevance_terms=load_kb().relevance_terms()
+        s.database_url,
+        load_crawl_sources(s),
+        crawl_options(s),
+        relevance_terms=relevance_terms(),
     )
     totals = getattr(summary, "totals", {}) or {}
     return "crawl run {}: {}".format(
@@ -122,19 +113,13 @@ def crawl_stage(ctx: StageContext) -> str:
 
 
 def analyze_stage(ctx: StageContext) -> str:
-    """Analyse the articles waiting for it (spaCy models and embedding model from settings)."""
+    """Analyse the articles waiting for it, with the Analyzer `airace analyze` builds."""
+    from airace.commands.nlp_cmd import make_analyzer
     from nlp.analyze import analyze_pending
-    from nlp.annotate import Analyzer
-    from nlp.kb import load_kb
 
-    s = ctx.settings
-    analyzer = Analyzer(
-        {"en": s.spacy_model_en, "fr": s.spacy_model_fr},
-        s.spacy_model_fallback,
-        s.embedding_model,
-        kb=load_kb(),
+    summary = analyze_pending(
+        ctx.sessions, make_analyzer(ctx.settings), batch_size=ctx.settings.analysis_batch_size
     )
-    summary = analyze_pending(ctx.sessions, analyzer, batch_size=s.analysis_batch_size)
     skipped = sum((getattr(summary, "skipped", {}) or {}).values())
     return (
         f"{getattr(summary, 'analysed', 0)} analysed, {skipped} skipped, "
