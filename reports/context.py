@@ -44,6 +44,8 @@ MIN_SAMPLE = 5
 TOP_MOVES = 8
 CHARTED_MOVERS = 3
 STORIES_PER_MOVE = 6
+# Linked articles read per move to choose the stories shown (closest links first).
+STORY_CANDIDATES = 200
 ENTITY_ROWS = 15
 # Price history drawn around the week, in calendar days.
 CHART_DAYS_BEFORE = 28
@@ -652,7 +654,7 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
         a
         for _, (_, e) in top
         for a in sorted(e["links"], key=lambda a: _LINK_RANK.get(e["links"][a][0], 9))[
-            :STORIES_PER_MOVE
+            :STORY_CANDIDATES
         ]
     }
     info: dict[int, tuple[str, str, str]] = {
@@ -683,14 +685,22 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
 
     moves = []
     for ticker, (day, e) in top:
-        linked = sorted(e["links"].items(), key=lambda kv: (_LINK_RANK.get(kv[1][0], 9), kv[0]))
-        stories = []
-        for article_id, (link_type, via) in linked[:STORIES_PER_MOVE]:
-            title, url, source = info.get(article_id, ("", "", ""))
+        candidates = []
+        for article_id, (link_type, via) in e["links"].items():
+            if article_id not in info:
+                continue
+            title, url, source = info[article_id]
             label: int | None = stance_by_ticker.get((article_id, ticker))
             if label is None and via:
                 label = stance_by_name.get((article_id, via.lower()))
-            stories.append(Story(article_id, title or url, url, source, label, link_type, via, day))
+            candidates.append(
+                Story(article_id, title or url, url, source, label, link_type, via, day)
+            )
+        # Closest link first, then stories that take a side, then the latest.
+        candidates.sort(
+            key=lambda st: (_LINK_RANK.get(st.link_type, 9), not st.stance, -st.article_id)
+        )
+        stories = candidates[:STORIES_PER_MOVE]
         cars = [WindowCar(w, *e["cars"][w]) for w in WINDOWS if w in e["cars"]]
         moves.append(
             Move(
@@ -702,7 +712,7 @@ def _moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
                 model=e["model"],
                 cars=cars,
                 stories=stories,
-                n_stories=len(linked),
+                n_stories=len(e["links"]),
                 link_types=sorted(
                     {lt for lt, _ in e["links"].values()}, key=lambda lt: _LINK_RANK.get(lt, 9)
                 ),
