@@ -212,12 +212,30 @@ def write_pdf(html: str, assets: Path, base_dir: Path, pdf_path: Path) -> tuple[
     from weasyprint import HTML
 
     policy = ReportURLFetcher(assets)
-    doc = HTML(
-        string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=policy.make()
-    ).render()
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_pdf(str(pdf_path))
+    quiet = _QuietWeasyPrint()
+    wp_log = logging.getLogger("weasyprint")
+    wp_log.addFilter(quiet)
+    try:
+        doc = HTML(
+            string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=policy.make()
+        ).render()
+        pdf_path.parent.mkdir(parents=True, exist_ok=True)
+        doc.write_pdf(str(pdf_path))
+    finally:
+        wp_log.removeFilter(quiet)
     return len(doc.pages), policy.refused
+
+
+class _QuietWeasyPrint(logging.Filter):
+    """Drop WeasyPrint warnings that say nothing to a report's reader.
+
+    The font-subsetting notice (fontTools is used when HarfBuzz-Subset is missing, once per face)
+    and the warnings for URLs our own fetcher refused (counted and logged by `render_weekly`).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return "HarfBuzz-Subset" not in message and "refused by the report" not in message
 
 
 def render_weekly(
