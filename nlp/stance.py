@@ -107,6 +107,7 @@ class Lexicon:
 
     exact: dict[str, Cue] = field(default_factory=dict)
     prefixes: list[tuple[str, Cue]] = field(default_factory=list)  # longest first
+    prefix_index: dict[str, list[tuple[str, Cue]]] = field(default_factory=dict)  # by 3 letters
     phrases: list[tuple[re.Pattern[str], Cue]] = field(default_factory=list)
     negators: frozenset[str] = frozenset()
     contrast: frozenset[str] = frozenset()
@@ -128,7 +129,7 @@ class Lexicon:
             cue = self.exact.get(form)
             if cue is not None:
                 return cue
-        for prefix, cue in self.prefixes:
+        for prefix, cue in self.prefix_index.get(text[:3], ()):
             if text.startswith(prefix):
                 return cue
         return None
@@ -180,6 +181,10 @@ def _load_lexicon(lang: str, path: Path) -> Lexicon:
             else:
                 lex.exact.setdefault(word, cue)
     lex.prefixes.sort(key=lambda item: -len(item[0]))
+    for prefix, cue in lex.prefixes:
+        if len(prefix) < 3:
+            raise ValueError(f"{path}: stem {prefix!r}* is too short (3 letters at least)")
+        lex.prefix_index.setdefault(prefix[:3], []).append((prefix, cue))
     for phrase, weight in (section.get("phrases") or {}).items():
         lex.phrases.append((re.compile(str(phrase)), Cue("state", float(weight))))
     lex.negators = frozenset(str(w).lower() for w in section.get("negators") or ())
@@ -406,7 +411,13 @@ def _word_in(tok: Any, words: frozenset[str]) -> bool:
     low, lemma = tok.lower_, tok.lemma_.lower()
     if low in words or lemma in words or any(w in words for w in _en_stems(low)):
         return True
-    return any(w.endswith("*") and low.startswith(w[:-1]) for w in words)
+    return low.startswith(_stems_of(words)) if _stems_of(words) else False
+
+
+@lru_cache(maxsize=64)
+def _stems_of(words: frozenset[str]) -> tuple[str, ...]:
+    """The stems of a word set's entries that end in "*"."""
+    return tuple(w[:-1] for w in words if w.endswith("*"))
 
 
 @dataclass
