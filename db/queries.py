@@ -328,44 +328,56 @@ def entities(
     prev_start = _day_start(since - dt.timedelta(days=days))
     end = _day_start(until + dt.timedelta(days=1))
     current = Article.published_at >= cur_start
+    in_range = (Article.published_at >= prev_start, Article.published_at < end)
 
-    agg = (
+    # Two aggregates over the date range of articles (ix_articles_published_at), each reaching
+    # its rows by primary-key prefix: the work grows with the period, not with the table.
+    # Stances are summed on their own (a range per article) rather than looked up per mention.
+    counts = (
         select(
             Mention.entity_id.label("entity_id"),
             func.sum(case((current, 1), else_=0)).label("articles"),
             func.sum(case((current, Mention.count), else_=0)).label("mentions"),
-            func.sum(case((and_(current, Stance.label == 1), 1), else_=0)).label("favourable"),
-            func.sum(case((and_(current, Stance.label == -1), 1), else_=0)).label("unfavourable"),
-            func.avg(case((current, Stance.score))).label("net_stance"),
             func.sum(case((current, 0), else_=1)).label("articles_prev"),
-            func.avg(case((current, None), else_=Stance.score)).label("net_stance_prev"),
         )
-        # From the date range of articles (ix_articles_published_at) to their mentions and
-        # stances by primary key: the work grows with the period, not with the table.
         .select_from(Article)
         .join(Mention, Mention.article_id == Article.id)
-        .outerjoin(
-            Stance,
-            and_(Stance.article_id == Mention.article_id, Stance.entity_id == Mention.entity_id),
-        )
-        .where(Article.published_at >= prev_start, Article.published_at < end)
+        .where(*in_range)
         .group_by(Mention.entity_id)
     ).subquery()
     stmt = (
-        select(Entity.id, Entity.key, Entity.name, Entity.type, Entity.ticker, agg)
-        .join(agg, agg.c.entity_id == Entity.id)
-        .where(agg.c.articles > 0)
-        .order_by(agg.c.articles.desc(), agg.c.mentions.desc(), Entity.name)
+        select(Entity.id, Entity.key, Entity.name, Entity.type, Entity.ticker, counts)
+        .join(counts, counts.c.entity_id == Entity.id)
+        .where(counts.c.articles > 0)
+        .order_by(counts.c.articles.desc(), counts.c.mentions.desc(), Entity.name)
         .limit(limit)
     )
     if type:
         stmt = stmt.where(Entity.type == type)
-    return [_entity_row(r) for r in session.execute(stmt)]
+    top = session.execute(stmt).all()
+    if not top:
+        return []
+    stance_rows = session.execute(
+        select(
+            Stance.entity_id,
+            func.sum(case((and_(current, Stance.label == 1), 1), else_=0)).label("favourable"),
+            func.sum(case((and_(current, Stance.label == -1), 1), else_=0)).label("unfavourable"),
+            func.avg(case((current, Stance.score))).label("net_stance"),
+            func.avg(case((current, None), else_=Stance.score)).label("net_stance_prev"),
+        )
+        .select_from(Article)
+        .join(Stance, Stance.article_id == Article.id)
+        .where(*in_range)
+        .group_by(Stance.entity_id)
+    )
+    stances = {r.entity_id: r for r in stance_rows}
+    return [_entity_row(r, stances.get(r.id)) for r in top]
 
 
-def _entity_row(r: Any) -> dict[str, Any]:
+def _entity_row(r: Any, st: Any) -> dict[str, Any]:
     cur, prev = int(r.articles), int(r.articles_prev)
-    stance, stance_prev = r.net_stance, r.net_stance_prev
+    stance = st.net_stance if st is not None else None
+    stance_prev = st.net_stance_prev if st is not None else None
     if prev == 0:
         trend = "new"
     elif cur > prev * 1.1:
@@ -382,8 +394,8 @@ def _entity_row(r: Any) -> dict[str, Any]:
         "ticker": r.ticker,
         "articles": cur,
         "mentions": int(r.mentions),
-        "favourable": int(r.favourable),
-        "unfavourable": int(r.unfavourable),
+        "favourable": int(st.favourable) if st is not None else 0,
+        "unfavourable": int(st.unfavourable) if st is not None else 0,
         "net_stance": None if stance is None else float(stance),
         "articles_prev": prev,
         "net_stance_prev": None if stance_prev is None else float(stance_prev),
