@@ -56,7 +56,7 @@ MAIN_WEIGHT = 0.3  # a sentence naming no entity, read as about the title's subj
 CONCESSION_WEIGHT = 0.5  # "despite strong results", "malgré des résultats solides"
 INHERIT_WEIGHT = 0.7  # a clause naming no entity, read as about the sentence's first one
 OTHER_SUBJECT = 0.7  # another entity listed with the subject ("Nvidia and AMD fell")
-REMOTE_ENTITY = 0.25  # an object after the first one
+REMOTE_ENTITY = 0.15  # an object after the first one
 FOLLOWING_SUBJECT = 0.6  # no entity before a cue: the first one after it ("Bad day for Nvidia")
 VERB_BETWEEN = 0.5
 HELPER = 0.5  # the subject of a "help" cue whose object is not an entity ("boosted demand")  # the subject is separated from the cue by another verb
@@ -70,7 +70,7 @@ SUBORDINATORS = {
 LIST_GLUE = {",", "and", "et", "&", "or", "ou", "as", "well", "its", "rival", "peer", "'s", "s"}
 PASSIVE_BY = {"en": {"by"}, "fr": {"par"}}
 PASSIVE_AUX = {"en": {"was", "were", "is", "are", "been", "be", "being", "get", "got"},
-               "fr": {"été", "est", "sont", "a", "ont", "être", "fut"}}  # fmt: skip
+               "fr": {"été", "est", "sont", "être", "fut", "était", "soit"}}  # fmt: skip
 
 
 @dataclass
@@ -594,6 +594,14 @@ def _objects(doc: Any, after: list[tuple[int, int]], cue: int, lang: str) -> dic
     if nouns and doc[pos - 1].lower_ not in _OF and (pos < 2 or doc[pos - 2].lower_ not in _OF):
         share = REMOTE_ENTITY
     objects = {ti: share}
+    last = pos
+    for other_pos, other in after[first + 1 :]:
+        gap = [t.lower_ for t in doc[last + 1 : other_pos] if t.pos_ != "PROPN"]
+        listed = all(w in LIST_GLUE or w in {"à", "to", "de"} for w in gap)
+        objects.setdefault(other, share if listed else REMOTE_ENTITY * share)
+        if not listed:
+            break  # "face à Alibaba et à DeepSeek": both; "Musk's bid for OpenAI": Musk
+        last = other_pos
     for _, other in after:
         objects.setdefault(other, REMOTE_ENTITY * share)
     return objects
@@ -617,8 +625,10 @@ def _subjects(doc: Any, before: list[tuple[int, int]], cue: int, lang: str) -> d
     between the entity and the cue weakens the link ("Zuckerberg confirmed X, and shares rose").
     """
     cands = [(p, ti) for p, ti in before if p < 0 or not _after_by(doc, p, lang)]
-    while len(cands) > 1 and _apposition(doc, cands[-2][0], cands[-1][0], cue):
+    while len(cands) > 1 and _apposition(doc, cands[0][0], cands[-1][0], cue):
         cands.pop()  # "SoftBank, a partner of Stargate, fell": the subject is SoftBank
+    while len(cands) > 1 and _in_adjunct(doc, cands[-1][0], lang):
+        cands.pop()  # "Perplexity's bid for TikTok is a long shot": about Perplexity
     if not cands:
         return {}
     shares: dict[int, float] = {}
@@ -642,6 +652,22 @@ def _apposition(doc: Any, outer: int, inner: int, cue: int) -> bool:
     left = any(t.text == "," for t in doc[outer + 1 : inner])
     right = any(t.text == "," for t in doc[inner + 1 : cue])
     return left and right
+
+
+_ADJUNCT = {
+    "en": {"for", "from", "to", "with", "against", "over", "on", "in", "at", "than"},
+    "fr": {"pour", "face", "avec", "contre", "sur", "chez", "que", "qu'", "dans"},
+}
+
+
+def _in_adjunct(doc: Any, pos: int, lang: str) -> bool:
+    """Whether the mention at `pos` follows a preposition other than "of"/"de" ("bid for X")."""
+    for i in range(pos - 1, max(pos - 4, -1), -1):
+        if doc[i].lower_ in _ADJUNCT[lang]:
+            return True
+        if doc[i].pos_ not in {"DET", "ADJ", "ADP"}:
+            return False
+    return False
 
 
 def _after_by(doc: Any, pos: int, lang: str) -> bool:
