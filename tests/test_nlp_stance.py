@@ -186,8 +186,8 @@ def test_results_follow_target_order_and_handle_edge_cases(stance, analyzer) -> 
 
 
 def test_dev_set_scores_stay_above_the_floor(analyzer) -> None:  # type: ignore[no-untyped-def]
-    """Measured on 104 articles (2026-11-29): entity F1 0.979, stance macro-F1 0.785 (en 0.786,
-    fr 0.786); unseen splits alone: -x 0.69, -y 0.63 (see docs/nlp_stance.md)."""
+    """Measured on 104 articles (2026-11-29): entity F1 0.979, stance macro-F1 0.808 (en 0.814,
+    fr 0.801); the unseen split alone (-y) 0.61: see docs/nlp_stance.md."""
     from nlp.evaluate import evaluate, read_jsonl
 
     gold = read_jsonl(DEV_SET)
@@ -200,6 +200,6 @@ def test_dev_set_scores_stay_above_the_floor(analyzer) -> None:  # type: ignore[
 
     report = evaluate(gold, predicted, resolve)
     assert report.overall.entities.f1 >= 0.95
-    assert report.overall.stance.macro_f1 >= 0.75
+    assert report.overall.stance.macro_f1 >= 0.77
     for lang in ("en", "fr"):
-        assert report.by_language[lang].stance.macro_f1 >= 0.72, lang
+        assert report.by_language[lang].stance.macro_f1 >= 0.75, lang
