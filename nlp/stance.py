@@ -383,7 +383,7 @@ def _find_hits(sent: Any, lex: Lexicon) -> list[_Hit]:
     covered: set[int] = set()
     text = sent.text.lower()
     base = sent.start_char
-    for pattern, cue in lex.phrases:
+    for pattern, phrase_cue in lex.phrases:
         for match in pattern.finditer(text):
             span = sent.doc.char_span(
                 base + match.start(), base + match.end(), alignment_mode="expand"
@@ -391,7 +391,7 @@ def _find_hits(sent: Any, lex: Lexicon) -> list[_Hit]:
             if span is None or not len(span) or any(t.i in covered for t in span):
                 continue
             covered.update(t.i for t in span)
-            hits.append(_Hit(span.start, cue.role, cue.weight, phrase=True))
+            hits.append(_Hit(span.start, phrase_cue.role, phrase_cue.weight, phrase=True))
     for tok in sent:
         if tok.i in covered or tok.is_punct or tok.is_space or tok.like_num:
             continue
