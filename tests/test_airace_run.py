@@ -170,3 +170,26 @@ def test_a_crashed_holder_leaves_no_stale_lock(settings) -> None:
     locks = settings.resolved_data_dir() / "locks"
     with JobLock(locks, ["crawl"], "a").acquire(), JobLock(locks, ["report"], "b").acquire():
         pass
+
+
+def test_stages_option_is_checked(cli, settings) -> None:
+    r = cli("--db", settings.database_url, "run", "--stages", "crawl,lunch")
+    assert r.exit_code == 2 and "--stages: unknown lunch" in r.stderr
+
+
+def test_stages_option_runs_a_subset_under_the_locks(cli, settings, sessions, tmp_path) -> None:
+    holder = _hold_lock(settings, ("report",))
+    try:
+        r = cli(
+            "--db",
+            settings.database_url,
+            "--config",
+            _config(settings),
+            "run",
+            "--stages",
+            "report",
+        )
+        assert r.exit_code == 1 and "report is already running" in r.stderr
+    finally:
+        holder.kill()
+        holder.wait()

@@ -31,6 +31,12 @@ def register(app: typer.Typer) -> None:
         timeout: float | None = typer.Option(
             None, "--timeout", help="With --wait: give up after this many seconds."
         ),
+        only: str | None = typer.Option(
+            None,
+            "--stages",
+            help="Comma-separated stages to run, in order (crawl, analyze, prices, react, "
+            "report); default: crawl,analyze,prices,react.",
+        ),
         fmt: Format = typer.Option(
             Format.table, "--format", "-f", help="Summary as table, json, jsonl or csv."
         ),
@@ -41,15 +47,26 @@ def register(app: typer.Typer) -> None:
         failed or another run (or scheduled job) holds the lock, 0 otherwise. Progress goes to
         stderr, the summary to stdout; every run is recorded in the job_runs table.
 
+        `--stages` runs a subset under the same locks, which is how cron or a systemd timer can
+        replace `airace schedule` (see the README).
+
         Example: airace run --wait --timeout 600
         """
-        from airace.pipeline import run_job, summary_rows
+        from airace.pipeline import STAGES, run_job, stages, summary_rows
 
+        names = [n.strip() for n in (only or "").split(",") if n.strip()]
+        unknown = [n for n in names if n not in STAGES]
+        if unknown or (only is not None and not names):
+            raise UserError(
+                f"--stages: unknown {', '.join(unknown) or 'empty list'}; "
+                f"choose from {', '.join(STAGES)}"
+            )
         actx = app_context(ctx)
         result = run_job(
             actx.settings,
             actx.sessions,
             job="run",
+            stage_list=stages(names) if names else None,
             trigger="manual",
             wait=_wait_value(wait, timeout),
             echo=_echo,
