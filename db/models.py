@@ -195,6 +195,11 @@ class Mention(Base):
     salience: Mapped[float] = mapped_column(Float)
     surface: Mapped[str | None] = mapped_column(String(200))  # most frequent surface form
 
+    # covering index for mention counts per period
+    __table_args__ = (
+        Index("ix_mentions_article_entity_count", "article_id", "entity_id", "count"),
+    )
+
 
 class Stance(Base):
     """Article x entity: the article's stance toward the entity, score in [-1, 1], label -1/0/+1."""
@@ -285,7 +290,7 @@ class Reaction(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
-    ticker: Mapped[str] = mapped_column(String(20), index=True)
+    ticker: Mapped[str] = mapped_column(String(20))
     window_start: Mapped[int] = mapped_column(Integer)
     window_end: Mapped[int] = mapped_column(Integer)
     event_date: Mapped[dt.date] = mapped_column(Date, index=True)  # day-0 session
@@ -313,6 +318,9 @@ class Reaction(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "ticker", "window_start", "window_end"),
         Index("ix_reactions_ticker_event_date", "ticker", "event_date"),
+        # "biggest moves" queries: by window (and ticker), ordered by CAR
+        Index("ix_reactions_window_car", "window_start", "window_end", "car"),
+        Index("ix_reactions_ticker_window_car", "ticker", "window_start", "window_end", "car"),
     )
 
 
