@@ -271,7 +271,11 @@ class EntityFinder:
             if r in self.kb.by_key:
                 continue
             if r not in cache:
-                cache[r] = re.search(r"(?<!\w)" + re.escape(r.lower()) + r"(?!\w)", low) is not None
+                word = r.lower()
+                # French "j'ai" is not the word "AI" (but "l'IA" is "IA")
+                before = r"(?<![\w'])" if word == "ai" else r"(?<!\w)"
+                pattern = before + re.escape(word) + r"(?!\w)"
+                cache[r] = re.search(pattern, low) is not None
             if cache[r]:
                 return True
         return False

@@ -57,6 +57,9 @@ def test_short_model_names_need_context(find) -> None:
         "a baker from Lyon, were stuck in traffic next to a llama farm.",
     )
     assert not {"deepseek-r1", "deepseek-v3", "openai-o1", "claude", "llama"} & set(without)
+    horoscope = find("Horoscope", "J'ai lu que les Gemini auront une bonne semaine.", "fr")
+    assert "gemini" not in horoscope  # "j'ai" is not "AI"
+    assert "gemini" in find("Google", "L'IA Gemini progresse vite chez les développeurs.", "fr")
     openai = find("OpenAI ships o3", "OpenAI said o3 and o3-mini beat o1 on maths.")
     assert openai["openai-o3"].count == 3 and "openai-o1" in openai  # title + body
 
