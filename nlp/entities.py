@@ -57,6 +57,7 @@ ORG_WORDS = _wordset(
 JUNK = _wordset(
     """
     ai ia tech la tech big tech the tech ceo cto cfo coo pdg dg président president chairman
+    ipo ipos etf etfs eps pib gdp cpu npu ebitda capex opex r&d esg
     he she they we it i you him her them il elle ils elles on nous vous lui eux ceci cela ça
     however meanwhile still yet also but and so then thus therefore moreover nonetheless
     nevertheless indeed notably instead overall today tomorrow yesterday now here there
@@ -95,6 +96,14 @@ JUNK = _wordset(
         "s&p 500",
         "cac 40",
         "hang seng",
+        "bourse de paris",
+        "bourse de new york",
+        "bourse de tokyo",
+        "euronext",
+        "euronext paris",
+        "london stock exchange",
+        "stock exchange",
+        "new york stock exchange",
         "silicon valley",
         "la silicon valley",
         "intelligence artificielle",
@@ -184,6 +193,10 @@ class EntityFinder:
             by_label.setdefault(label, []).append(doc)
         for label, docs in by_label.items():
             self.matcher.add(label, docs)
+        self._single_aliases = {
+            e.key: frozenset(a for a in e.plain_aliases if " " not in a and len(a) >= 4)
+            for e in kb.entities
+        }
         self._fuzzy_cache: dict[str, KBEntity | None] = {}
         self._surname_of: dict[str, str] = {}
         for e in kb.entities:
@@ -217,12 +230,21 @@ class EntityFinder:
         present = {key for _, _, key, req in accepted if req is None}
         word_cache: dict[str, bool] = {}
         for start, end, key, requires in accepted:
-            if requires is not None and not self._context_ok(requires, present, low, word_cache):
+            if requires is not None and (
+                _glued(doc, start, end) or not self._context_ok(requires, present, low, word_cache)
+            ):
                 for i in range(start, end):
                     taken[i] = 0
                 continue
             span = doc[start:end]
-            self._add(hits, self.kb.by_key[key], span.start_char, span.end_char, span.text)
+            entity = self.kb.by_key[key]
+            self._add(hits, entity, span.start_char, span.end_char, span.text)
+            # "DeepSeek V3", "Microsoft Copilot": the text names the maker too.
+            parent = self.kb.by_key.get(entity.parent or "")
+            if entity.type in ("model", "product") and parent is not None and end - start > 1:
+                head = doc[start]
+                if head.text in self._single_aliases.get(parent.key, ()):
+                    self._add(hits, parent, head.idx, head.idx + len(head.text), head.text)
         present = set(hits)
 
         # 2. NER mentions: link or keep as candidates.
@@ -311,6 +333,11 @@ class EntityFinder:
             hit = hits[e.key] = EntityHit(e.key, e.name, e.type, e.ticker, e.all_aliases[1:])
         hit.spans.append((start, end))
         hit.surfaces[surface] += 1
+
+
+def _glued(doc: Doc, start: int, end: int) -> bool:
+    """True when the span is hyphen-joined to the word before it ("Open-R1" is not "R1")."""
+    return start >= 2 and doc[start - 1].text == "-" and not doc[start - 2].whitespace_
 
 
 def _add_lone_surnames(doc: Doc, cands: dict[str, EntityHit], taken: bytearray) -> None:

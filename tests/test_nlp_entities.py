@@ -57,6 +57,10 @@ def test_short_model_names_need_context(find) -> None:
         "a baker from Lyon, were stuck in traffic next to a llama farm.",
     )
     assert not {"deepseek-r1", "deepseek-v3", "openai-o1", "claude", "llama"} & set(without)
+    glued = find("DeepSeek copies", "Hugging Face built Open-R1 to rebuild DeepSeek's recipe.")
+    assert "deepseek-r1" not in glued and "hugging-face" in glued
+    v3 = find("Benchmarks", "Alibaba said Qwen beat DeepSeek V3 and Microsoft Copilot users.")
+    assert {"deepseek-v3", "deepseek", "copilot", "microsoft", "qwen", "alibaba"} <= set(v3)
     horoscope = find("Horoscope", "J'ai lu que les Gemini auront une bonne semaine.", "fr")
     assert "gemini" not in horoscope  # "j'ai" is not "AI"
     assert "gemini" in find("Google", "L'IA Gemini progresse vite chez les développeurs.", "fr")
@@ -86,6 +90,13 @@ def test_candidates_are_kept_and_junk_is_filtered(find) -> None:
     assert "Zorvane Robotics" in cands and cands["Zorvane Robotics"].type == "company"
     assert "Marisol Ferrante" in cands and cands["Marisol Ferrante"].type == "person"
     assert cands["Marisol Ferrante"].count == 2  # the lone surname joins the full name
+    assert not {"IPO", "Bourse de Paris"} & {
+        h.name
+        for h in find(
+            "Listing",
+            "Zorvane Robotics filed for an IPO. Its shares may trade on the Bourse de Paris.",
+        ).values()
+    }
     junk = {"Meanwhile", "Tech", "However", "It", "BREAKING NEWS TONIGHT", "Ferrante", "Boston"}
     assert not junk & set(cands)
 
