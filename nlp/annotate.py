@@ -203,8 +203,13 @@ class Analyzer:
             if reason:
                 result.skipped = reason
                 continue
+            # The text decides (a source's language hint can be wrong for one article); the hint
+            # breaks ties when the text is too short or odd to tell.
             hint = (item.get("language") or "").split("-")[0].lower() or None
-            result.language = hint if hint in self.spacy_models else detect_language(text)
+            detected = detect_language(text, default=hint or "en")
+            if hint in self.spacy_models and detected not in self.spacy_models:
+                detected = hint
+            result.language = detected
             groups.setdefault(self.model_for(result.language), []).append(i)
 
         for model, idxs in groups.items():

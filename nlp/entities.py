@@ -50,7 +50,9 @@ CANDIDATE_TYPES = {"ORG": "company", "PERSON": "person", "PER": "person"}
 # A "person" whose last word is one of these is an organisation the NER mislabelled.
 ORG_WORDS = _wordset(
     "labs lab ai inc corp ltd technologies robotics systems group capital ventures partners "
-    "research semiconductor semiconductors energy networks cloud computing sa sas"
+    "research semiconductor semiconductors energy networks cloud computing sa sas gestion "
+    "conseil finance invest investments asset management securities advisory bank banque "
+    "holding institute institut foundation fondation university université"
 )
 
 # Words that NER sometimes tags as organisations or people but are never a player of the race.
