@@ -124,6 +124,11 @@ def test_annotate_output_format() -> None:
                 },
                 {"id": "b", "text": ""},
                 {
+                    "id": "d",
+                    "text": "Les actions de Nvidia ont fortement reculé lundi à Paris.",
+                    "language": "en",
+                },
+                {
                     "id": "c",
                     "text": "Le Chat de Mistral AI séduit les entreprises françaises.",
                     "language": "fr",
@@ -131,7 +136,8 @@ def test_annotate_output_format() -> None:
             ]
         )
     )
-    assert [o["id"] for o in out] == ["a", "b", "c"]
+    assert [o["id"] for o in out] == ["a", "b", "d", "c"]
+    assert out.pop(2)["language"] == "fr"  # the text wins over a wrong hint
     a = out[0]
     assert a["language"] == "en"
     nvidia = next(e for e in a["entities"] if e["name"] == "Nvidia")
