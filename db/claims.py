@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Article
@@ -81,3 +81,20 @@ def finish_claims(session: Session, *, worker: str, ids: Sequence[int]) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# Any fixed 64-bit number: the key of the advisory lock that serialises analysis writes.
+_WRITE_LOCK_KEY = 0x61697261_6365  # "airace"
+
+
+def lock_shared_writes(session: Session) -> None:
+    """Serialise this transaction's shared writes with other workers' (PostgreSQL only).
+
+    Workers write rows that are shared between articles (knowledge-base entities, newly
+    discovered entities): two workers inserting the same new entity key would make one
+    transaction fail on the unique key. An advisory lock held until commit makes them take
+    turns; the expensive part (the analysis itself) still runs in parallel. No-op on SQLite,
+    which has a single writer anyway.
+    """
+    if supports_parallel_workers(session):
+        session.execute(select(func.pg_advisory_xact_lock(_WRITE_LOCK_KEY)))

@@ -7,6 +7,10 @@ embedding together with its status in ONE transaction per batch. A run killed at
 every article either fully analysed or untouched; the next run picks up the rest (claims left by
 a dead process on this host are released at start; other hosts' expire with their lease).
 
+`run_worker` is the same loop for `airace analyze --worker`: several processes (on PostgreSQL)
+share the backlog; each renews its batch's lease while analysing it, so only a dead worker's
+claims expire, and writes of shared rows (entities) are serialised by `db.claims`.
+
 A bad article (empty, binary, too long, no sentence) is marked `skipped` with the reason; one whose
 analysis raised is marked `failed`. Both are counted and keep the current analysis version, so
 they are not retried until the pipeline changes (or `--reprocess`).
@@ -18,6 +22,8 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +31,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
-from db.claims import claim_articles, finish_claims, held_claims
+from db.claims import (
+    claim_articles,
+    finish_claims,
+    held_claims,
+    lock_shared_writes,
+    renew_claims,
+)
 from db.entities import (
     MentionRow,
     StanceRow,
@@ -40,7 +52,7 @@ from nlp.annotate import ANALYSIS_VERSION, Analyzer, ArticleAnalysis
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["ANALYSIS_VERSION", "AnalyzeSummary", "analyze_pending"]
+__all__ = ["ANALYSIS_VERSION", "AnalyzeSummary", "analyze_pending", "run_worker"]
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=10)
@@ -128,6 +140,7 @@ def analyze_pending(
     limit: int | None = None,
     batch_size: int = 64,
     progress: Callable[[AnalyzeSummary], None] | None = None,
+    lease: dt.timedelta = LEASE,
 ) -> AnalyzeSummary:
     """Analyse pending articles in batches, committing each batch; see the module docstring.
 
@@ -141,9 +154,8 @@ def analyze_pending(
         since=since, reprocess=reprocess, started=started, version=version
     )
     summary = AnalyzeSummary()
+    entity_ids = _prepare(sessions, analyzer)
     with sessions.begin() as s:
-        _release_dead_claims(s)
-        entity_ids = sync_kb(s, analyzer.kb.records())
         summary.total = int(
             s.scalar(select(func.count()).select_from(Article).where(condition)) or 0
         )
@@ -154,18 +166,90 @@ def analyze_pending(
 
     while limit is None or summary.processed < limit:
         size = batch_size if limit is None else min(batch_size, limit - summary.processed)
-        with sessions.begin() as s:
-            ids = claim_articles(s, worker=worker, condition=condition, limit=size, lease=LEASE)
-            if not ids:
+        claimed = _run_batch(
+            sessions, analyzer, worker, condition, size, lease, entity_ids, summary
+        )
+        if not claimed:
+            break
+        if progress:
+            progress(summary)
+    return summary
+
+
+def run_worker(
+    sessions: sessionmaker[Session],
+    analyzer: Analyzer,
+    *,
+    lease: dt.timedelta = LEASE,
+    idle_exit: bool = False,
+    poll: float = 2.0,
+    batch_size: int = 64,
+    progress: Callable[[AnalyzeSummary], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> AnalyzeSummary:
+    """Analyse batches as one of several workers sharing the backlog (`airace analyze --worker`).
+
+    Claims batches until none is free, then polls every `poll` seconds for new articles and for
+    claims whose lease expired (a dead worker's). With `idle_exit` it returns once no article is
+    pending at all, claimed or not, so the last workers standing also finish a dead worker's
+    batch. `should_stop` is checked between batches (a signal handler sets it).
+    """
+    version = analyzer.version
+    worker = worker_name()
+    condition = pending_condition(
+        since=None, reprocess=False, started=dt.datetime.now(dt.UTC), version=version
+    )
+    summary = AnalyzeSummary()
+    entity_ids = _prepare(sessions, analyzer)
+    while not should_stop():
+        claimed = _run_batch(
+            sessions, analyzer, worker, condition, batch_size, lease, entity_ids, summary
+        )
+        if claimed:
+            if progress:
+                progress(summary)
+            continue
+        if idle_exit:
+            with sessions() as s:
+                pending = s.scalar(select(func.count()).select_from(Article).where(condition))
+            if not pending:
                 break
-            rows = s.execute(
-                select(Article.id, Article.title, Article.text, Article.language)
-                .where(Article.id.in_(ids))
-                .order_by(Article.id)
-            ).all()
-        items = [
-            {"id": r.id, "title": r.title, "text": r.text, "language": r.language} for r in rows
-        ]
+        deadline = time.monotonic() + poll
+        while time.monotonic() < deadline and not should_stop():
+            time.sleep(min(0.2, poll))
+    return summary
+
+
+def _prepare(sessions: sessionmaker[Session], analyzer: Analyzer) -> dict[str, int]:
+    """Release this host's dead claims and sync the knowledge base; key -> entity id."""
+    with sessions.begin() as s:
+        lock_shared_writes(s)
+        _release_dead_claims(s)
+        return sync_kb(s, analyzer.kb.records())
+
+
+def _run_batch(
+    sessions: sessionmaker[Session],
+    analyzer: Analyzer,
+    worker: str,
+    condition: ColumnElement[bool],
+    size: int,
+    lease: dt.timedelta,
+    entity_ids: dict[str, int],
+    summary: AnalyzeSummary,
+) -> int:
+    """Claim, analyse and store one batch; returns how many articles were claimed (0: none)."""
+    with sessions.begin() as s:
+        ids = claim_articles(s, worker=worker, condition=condition, limit=size, lease=lease)
+        if not ids:
+            return 0
+        rows = s.execute(
+            select(Article.id, Article.title, Article.text, Article.language)
+            .where(Article.id.in_(ids))
+            .order_by(Article.id)
+        ).all()
+    items = [{"id": r.id, "title": r.title, "text": r.text, "language": r.language} for r in rows]
+    with _LeaseKeeper(sessions, worker, ids, lease):
         try:
             results = list(analyzer.analyze(items))
         except Exception as e:  # a model-level failure: mark the batch failed, go on
@@ -174,12 +258,51 @@ def analyze_pending(
                 ArticleAnalysis(i["id"], None, error=f"{type(e).__name__}: {e}") for i in items
             ]
         with sessions.begin() as s:
+            lock_shared_writes(s)
             held = set(held_claims(s, worker=worker, ids=ids))
-            _store(s, [r for r in results if r.id in held], analyzer, entity_ids, version, summary)
+            if len(held) < len(ids):
+                log.warning(
+                    "lost %d claims (lease expired): not storing them", len(ids) - len(held)
+                )
+            kept = [r for r in results if r.id in held]
+            _store(s, kept, analyzer, entity_ids, analyzer.version, summary)
             finish_claims(s, worker=worker, ids=ids)
-        if progress:
-            progress(summary)
-    return summary
+    return len(ids)
+
+
+class _LeaseKeeper:
+    """Renews a batch's claims every third of the lease while the batch is being analysed.
+
+    A live worker keeps its batch however long the analysis takes; a dead one (SIGKILL, lost
+    machine) stops renewing and its rows are free once the lease has passed.
+    """
+
+    def __init__(
+        self, sessions: sessionmaker[Session], worker: str, ids: list[int], lease: dt.timedelta
+    ) -> None:
+        self.sessions, self.worker, self.ids, self.lease = sessions, worker, ids, lease
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+
+    def _run(self) -> None:
+        every = max(self.lease.total_seconds() / 3, 0.05)
+        while not self.stop.wait(every):
+            try:
+                with self.sessions.begin() as s:
+                    held = renew_claims(s, worker=self.worker, ids=self.ids, lease=self.lease)
+            except Exception:  # a database hiccup: try again at the next tick
+                log.warning("could not renew claims", exc_info=True)
+                continue
+            if not held:
+                return
+
+    def __enter__(self) -> _LeaseKeeper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
 
 
 def _store(

@@ -65,6 +65,48 @@ def _read_jsonl(path: Path) -> Any:
             yield item
 
 
+def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
+    """`analyze --worker`: claim batches until stopped (SIGTERM/SIGINT end it after the batch)."""
+    import datetime as dt
+    import signal
+
+    from nlp.analyze import run_worker, worker_name
+
+    if app_ctx.engine.dialect.name != "postgresql":
+        raise UserError(
+            "--worker needs PostgreSQL: SQLite has a single writer, so one analysis process is "
+            "the limit there (run plain 'airace analyze')"
+        )
+    analyzer = make_analyzer(app_ctx.settings)
+    _load_models(analyzer)
+    stop: list[int] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    name = worker_name()
+    typer.echo(f"worker {name}: started (lease {lease:g}s)", err=True)
+    try:
+        summary = run_worker(
+            app_ctx.sessions,
+            analyzer,
+            lease=dt.timedelta(seconds=lease),
+            idle_exit=idle_exit,
+            batch_size=app_ctx.settings.analysis_batch_size,
+            should_stop=lambda: bool(stop),
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "0"
+    typer.echo(
+        f"worker {name}: analysed {summary.analysed}, skipped {skipped}, failed {summary.failed}"
+    )
+    for line in summary.failures:
+        typer.echo(f"  failed: {line}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze_cmd(
@@ -76,13 +118,31 @@ def register(app: typer.Typer) -> None:
             False, "--reprocess", help="Analyse again articles already analysed by this version."
         ),
         limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after N articles."),
+        worker: bool = typer.Option(
+            False,
+            "--worker",
+            help="Run as one of several analysis workers sharing the backlog (PostgreSQL only).",
+        ),
+        lease: float = typer.Option(
+            600.0,
+            "--lease",
+            min=1.0,
+            help="With --worker: seconds a claimed batch stays reserved without a renewal.",
+        ),
+        idle_exit: bool = typer.Option(
+            False, "--idle-exit", help="With --worker: exit when no article is left to analyse."
+        ),
     ) -> None:
         """Analyse stored articles: entities, stance, themes, embeddings.
 
         Picks articles that are new or were analysed by an older pipeline version, in batches
-        committed one by one; a killed run resumes where it stopped.
+        committed one by one; a killed run resumes where it stopped. With --worker, run as many
+        processes as you like (on several machines) against one PostgreSQL database: they share
+        the backlog, never analyse an article twice, and take over a dead worker's batch once its
+        lease has passed. SQLite has one writer: --worker is refused there.
 
         Example: airace analyze --since 2025-01-01
+        Example: airace --db postgresql+psycopg://db/airace analyze --worker --idle-exit
         """
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -90,6 +150,13 @@ def register(app: typer.Typer) -> None:
 
         app_ctx = app_context(ctx)
         start = parse_date(since, "--since")
+        if worker:
+            if since is not None or reprocess or limit is not None:
+                raise UserError(
+                    "--worker takes the whole backlog: drop --since/--reprocess/--limit"
+                )
+            _run_worker(app_ctx, lease=lease, idle_exit=idle_exit)
+            return
         analyzer = make_analyzer(app_ctx.settings)
         _load_models(analyzer)
         sessions = app_ctx.sessions
