@@ -165,11 +165,33 @@ def register(app: typer.Typer) -> None:
         list_sources: bool = typer.Option(
             False, "--list", help="List the sources and exit, without crawling."
         ),
+        seed: bool = typer.Option(
+            False, "--seed", help="Push the sources' start URLs into Redis for --distributed."
+        ),
+        distributed: bool = typer.Option(
+            False, "--distributed", help="Crawl from the shared Redis frontier (scrapy-redis)."
+        ),
+        redis_key: str = typer.Option(
+            "airace", "--redis-key", help="Prefix of the Redis keys of --seed and --distributed."
+        ),
+        lease: float = typer.Option(
+            30.0,
+            "--lease",
+            min=1.0,
+            help="With --distributed: seconds before a dead worker's requests are re-queued.",
+        ),
+        idle_exit: bool = typer.Option(
+            False, "--idle-exit", help="With --distributed: exit once the frontier is empty."
+        ),
     ) -> None:
         """Crawl the configured news sources and store new AI-race articles.
 
         A live table shows per-source progress; the final summary (fetched, new, duplicates,
         irrelevant, dropped and errors by reason) is printed and stored as a crawl run.
+
+        Several machines can share one crawl: `airace crawl --seed` pushes the start URLs into
+        Redis (setting redis_url), and each `airace crawl --distributed` worker takes requests
+        from the shared queue and dupefilter (see docs/deployment.md).
 
         Example: airace crawl --source techcrunch-ai --max-articles 50
         """
@@ -197,6 +219,27 @@ def register(app: typer.Typer) -> None:
             log_level=["WARNING", "INFO", "DEBUG"][min(app_ctx.verbose, 2)],
         )
         app_ctx.engine  # noqa: B018 - creates and upgrades the database before the child uses it
+        if seed or distributed:
+            from airace.commands import crawl_distributed
+
+            if seed and distributed:
+                raise UserError("--seed and --distributed: run them as two commands")
+            if seed:
+                crawl_distributed.seed_frontier(
+                    settings, sources, source, prefix=redis_key, as_json=as_json
+                )
+                return
+            crawl_distributed.distributed_crawl(
+                settings,
+                sources,
+                options,
+                relevance_terms(),
+                prefix=redis_key,
+                lease=lease,
+                idle_exit=idle_exit,
+                as_json=as_json,
+            )
+            return
         summary = run_crawl_with_display(
             settings.database_url, sources, options, relevance_terms(), live=not as_json
         )
