@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ class CrawlContext:
     min_words: int = 40
     progress: Callable[[dict[str, Any]], None] | None = None
     seen: set[str] = field(default_factory=set)  # URLs requested during this crawl
+    # Worker processes for extraction (None: extract in the crawl process).
+    extract_pool: Executor | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlContext:
         # Scrapy deep-copies settings for every crawler; the context must stay one shared object.
@@ -60,9 +63,50 @@ def _from_settings(settings: Any) -> CrawlContext:
     since_raw = settings.get("AIRACE_SINCE") or ""
     since = dt.datetime.fromisoformat(since_raw).replace(tzinfo=dt.UTC) if since_raw else None
     store = ArticleStore(make_sessionmaker(engine), batch_size=settings.getint("AIRACE_BATCH_SIZE"))
+    workers = settings.getint("AIRACE_EXTRACT_WORKERS", 0)
     return CrawlContext(
         store=store,
         relevance=RelevanceFilter(),
         since=since,
         min_words=settings.getint("AIRACE_MIN_WORDS", 40),
+        extract_pool=extraction_pool(workers) if workers > 0 else None,
+    )
+
+
+def _warm_up() -> None:
+    """Worker initializer: let go of the crawl's stdout, import the extraction stack once.
+
+    The crawl process reports to its parent on stdout; a worker holding that pipe open would
+    keep the parent waiting after the crawl process died (SIGKILL), so workers write nothing.
+    """
+    import os
+    import threading
+    import time
+
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    parent = os.getppid()
+
+    def exit_with_parent() -> None:  # a SIGKILLed crawl process cannot shut its pool down
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
+    import trafilatura  # noqa: F401
+
+    from crawler import candidates  # noqa: F401
+
+
+def extraction_pool(workers: int) -> Executor:
+    """A pool of `workers` extraction processes (spawned: forking a Twisted process is unsafe)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_warm_up,
     )

@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,7 @@ class CrawlOptions:
     batch_size: int = 20
     min_words: int = 40
     retry_times: int = 1
+    extract_workers: int = 1  # extraction processes beside Scrapy's (0: extract in-process)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -151,6 +154,34 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+def _lines_until_exit(proc: subprocess.Popen[str], grace: float = 3.0) -> Iterator[str]:
+    """Lines of the child's stdout until EOF, or until `grace` seconds after the child exited
+    (a killed child's grandchildren may still hold the pipe open)."""
+    assert proc.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def reader() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
+    exited_at: float | None = None
+    while True:
+        try:
+            line = lines.get(timeout=0.2)
+        except queue.Empty:
+            if proc.poll() is not None:
+                exited_at = exited_at or time.monotonic()
+                if time.monotonic() - exited_at > grace:
+                    return
+            continue
+        if line is None:
+            return
+        yield line
+
+
 def run_crawl(
     db_url: str,
     sources: list[SourceConfig],
@@ -196,7 +227,7 @@ def run_crawl(
             proc.stdin.close()
         except BrokenPipeError:
             pass
-        for line in proc.stdout:
+        for line in _lines_until_exit(proc):
             try:
                 event = json.loads(line)
             except ValueError:
@@ -236,7 +267,7 @@ def _child(job: dict[str, Any]) -> int:
     from scrapy.settings import Settings
     from scrapy.utils.misc import load_object
 
-    from crawler.context import CrawlContext
+    from crawler.context import CrawlContext, extraction_pool
     from crawler.progress import source_counts
     from crawler.relevance import RelevanceFilter
     from crawler.store import ArticleStore
@@ -271,6 +302,7 @@ def _child(job: dict[str, Any]) -> int:
         since=since,
         min_words=options.min_words,
         progress=emit,
+        extract_pool=extraction_pool(options.extract_workers) if options.extract_workers else None,
     )
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -283,7 +315,11 @@ def _child(job: dict[str, Any]) -> int:
         crawlers.append((source, crawler))
         process.crawl(crawler, source=source)
     emit({"event": "started", "pid": os.getpid(), "run_id": run_id})
-    process.start()
+    try:
+        process.start()
+    finally:
+        if ctx.extract_pool is not None:
+            ctx.extract_pool.shutdown(cancel_futures=True)
     for source, crawler in crawlers:
         if source.name not in per_source:
             per_source[source.name] = source_counts(crawler.stats.get_stats())

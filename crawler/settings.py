@@ -65,3 +65,4 @@ AIRACE_SOURCES_FILE = ""  # empty: crawler/sources.toml
 AIRACE_SINCE = ""  # ISO date: older articles are skipped
 AIRACE_MIN_WORDS = 40
 AIRACE_BATCH_SIZE = 20
+AIRACE_EXTRACT_WORKERS = 0  # extraction processes (0: in the crawl process)

@@ -226,7 +226,7 @@ def test_max_articles_stops_a_source(
         sqlite_url, [source("gen", "sitemap", site.base + "/gen/sitemap.xml")], opts
     )
     assert summary.totals["new"] == 5
-    assert summary.totals["fetched"] < 60  # the spider closed early: not all 300 pages
+    assert summary.totals["fetched"] < 250  # the spider closed early: not all 300 pages
     with sessionmaker(sqlite_engine)() as s:
         assert s.scalar(select(func.count()).select_from(Article)) == 5
 
