@@ -11,15 +11,14 @@ comes first, and an exact name match is never drowned by near-synonyms.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime
-from db.models import Article, Source
+from db.queries import article_basics
 from db.search import keyword_search
 
 if TYPE_CHECKING:
@@ -210,7 +209,7 @@ def search(
     for k in keyword:
         scores[k.article_id] = scores.get(k.article_id, 0.0) + keyword_weight / (RRF_K + k.rank)
     ranked = sorted(scores, key=lambda aid: (-scores[aid], aid))[:limit]
-    base = _article_fields(session, ranked)
+    base = article_basics(session, ranked)
     out = []
     for aid in ranked:
         if aid not in base:
@@ -226,21 +225,3 @@ def search(
             }
         )
     return out
-
-
-def _article_fields(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(
-            Article.id,
-            Article.url,
-            Article.title,
-            Source.name.label("source"),
-            Article.language,
-            Article.published_at,
-        )
-        .outerjoin(Source, Source.id == Article.source_id)
-        .where(Article.id.in_(ids))
-    )
-    return {r.id: dict(r._mapping) for r in rows}

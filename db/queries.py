@@ -212,25 +212,30 @@ def _mentions_any(entity_ids: Sequence[int]) -> Any:
     )
 
 
+def article_basics(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """id, url, title, source, language and published_at of the articles `ids`, by id."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.url,
+            Article.title,
+            Source.name.label("source"),
+            Article.language,
+            Article.published_at,
+        )
+        .outerjoin(Source, Source.id == Article.source_id)
+        .where(Article.id.in_(ids))
+    )
+    return {r.id: dict(r._mapping) for r in rows}
+
+
 def article_rows(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
     """Rows (ARTICLE_FIELDS) for the articles `ids`, in that order; unknown ids are left out."""
     if not ids:
         return []
-    base = {
-        r.id: r
-        for r in session.execute(
-            select(
-                Article.id,
-                Article.url,
-                Article.title,
-                Source.name.label("source"),
-                Article.language,
-                Article.published_at,
-            )
-            .outerjoin(Source, Source.id == Article.source_id)
-            .where(Article.id.in_(ids))
-        )
-    }
+    base = article_basics(session, ids)
     ents = _article_entities(session, ids)
     themes: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in session.execute(
@@ -241,12 +246,7 @@ def article_rows(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
         themes[r.article_id].append({"theme": r.theme, "score": r.score})
     return [
         {
-            "id": aid,
-            "url": base[aid].url,
-            "title": base[aid].title,
-            "source": base[aid].source,
-            "language": base[aid].language,
-            "published_at": base[aid].published_at,
+            **base[aid],
             "entities": ents.get(aid, []),
             "themes": themes.get(aid, []),
         }
