@@ -106,10 +106,10 @@ def crawl_stage(ctx: StageContext) -> str:
         crawl_options(s),
         relevance_terms=relevance_terms(),
     )
-    totals = getattr(summary, "totals", {}) or {}
-    return "crawl run {}: {}".format(
-        getattr(summary, "run_id", "?"), ", ".join(f"{k} {v}" for k, v in totals.items())
-    )
+    totals = ", ".join(f"{k} {v}" for k, v in summary.totals.items())
+    if summary.status != "finished":
+        raise RuntimeError(f"crawl run {summary.run_id} {summary.status}: {summary.message}")
+    return f"crawl run {summary.run_id}: {totals}"
 
 
 def analyze_stage(ctx: StageContext) -> str:
@@ -120,11 +120,8 @@ def analyze_stage(ctx: StageContext) -> str:
     summary = analyze_pending(
         ctx.sessions, make_analyzer(ctx.settings), batch_size=ctx.settings.analysis_batch_size
     )
-    skipped = sum((getattr(summary, "skipped", {}) or {}).values())
-    return (
-        f"{getattr(summary, 'analysed', 0)} analysed, {skipped} skipped, "
-        f"{getattr(summary, 'failed', 0)} failed"
-    )
+    skipped = sum(summary.skipped.values())
+    return f"{summary.analysed} analysed, {skipped} skipped, {summary.failed} failed"
 
 
 def prices_stage(ctx: StageContext) -> str:
@@ -136,8 +133,7 @@ def prices_stage(ctx: StageContext) -> str:
     with ctx.sessions() as session:
         tickers = tickers_for_update(session, theme_baskets(), ctx.settings.benchmark_tickers)
     report = update_prices(ctx.sessions, tickers)
-    rows = getattr(report, "rows", {}) or {}
-    failed = getattr(report, "failed", {}) or {}
+    rows, failed = report.rows, report.failed
     if tickers and failed and not any(rows.values()) and len(failed) >= len(tickers):
         sample = "; ".join(f"{t}: {r}" for t, r in list(failed.items())[:3])
         raise RuntimeError(f"no price could be updated ({len(failed)} tickers failed: {sample})")
@@ -150,11 +146,7 @@ def react_stage(ctx: StageContext) -> str:
     from nlp.themes import theme_baskets
 
     summary = react(ctx.sessions, theme_baskets=theme_baskets())
-    pending = getattr(summary, "pending", {}) or {}
-    return (
-        f"{getattr(summary, 'computed', 0)} computed, {len(pending)} pending, "
-        f"{getattr(summary, 'skipped', 0)} skipped"
-    )
+    return f"{summary.computed} computed, {len(summary.pending)} pending, {summary.skipped} skipped"
 
 
 def last_week(today: dt.date) -> tuple[dt.date, dt.date]:
