@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select, union
+from sqlalchemy import CompoundSelect, select, union
 from sqlalchemy.orm import Session
 
 from db.models import Article, CrawlRun, Duplicate, Source, utcnow
@@ -43,12 +43,12 @@ def source_ids(session: Session) -> dict[str, int]:
 
 def known_urls(session: Session) -> set[str]:
     """Every URL already stored: article URLs, their original URLs, and duplicate URLs."""
-    query = union(
+    query: CompoundSelect[str] = union(
         select(Article.url),
         select(Article.original_url).where(Article.original_url.is_not(None)),
         select(Duplicate.url),
     )
-    return {url for (url,) in session.execute(query) if url}
+    return {url for url in session.scalars(query) if url}
 
 
 def url_is_known(session: Session, url: str) -> bool:

@@ -256,9 +256,9 @@ class EntityFinder:
                 continue
             if "\n" in ent.text:
                 continue
-            entity = self._link(ent, present, low, word_cache)
-            if entity is not None:
-                self._add(hits, entity, ent.start_char, ent.end_char, ent.text)
+            linked = self._link(ent, present, low, word_cache)
+            if linked is not None:
+                self._add(hits, linked, ent.start_char, ent.end_char, ent.text)
                 continue
             cand_type = CANDIDATE_TYPES.get(ent.label_)
             if cand_type is None or not keep_candidates:
