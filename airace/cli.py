@@ -100,7 +100,21 @@ def main(argv: list[str] | None = None) -> None:
         hint = f" (see '{ectx.command_path} --help')" if ectx is not None else ""
         message = e.format_message() if hasattr(e, "format_message") else str(e)
         _fail(f"{message}{hint}", code=getattr(e, "exit_code", 2) or 2)
+    except Exception as e:
+        # A database that cannot be reached or upgraded is not a bug in airace: say so in one
+        # line (exit 1); -v shows the traceback.
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(e, SQLAlchemyError) or _verbose(argv):
+            raise
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        _fail(f"database: {first} (run with -v for details)", code=1)
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def _verbose(argv: list[str] | None) -> bool:
+    args = sys.argv[1:] if argv is None else argv
+    return any(a in {"-v", "-vv", "--verbose"} for a in args)
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -94,3 +94,10 @@ def test_python_dash_m_works() -> None:
         [sys.executable, "-m", "airace", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("airace ")
+
+
+def test_unreachable_database_is_one_line_and_exit_1(cli) -> None:
+    result = cli("--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "query", "articles")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("airace: error: database: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
