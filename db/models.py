@@ -217,6 +217,11 @@ class Stance(Base):
     confidence: Mapped[float] = mapped_column(Float)
     evidence: Mapped[str | None] = mapped_column(Text)
 
+    # covering index: per-period stance aggregates read no table rows
+    __table_args__ = (
+        Index("ix_stances_article_entity_label_score", "article_id", "entity_id", "label", "score"),
+    )
+
 
 class Theme(Base):
     """Article x theme (narrative): score in [0, 1]. Theme names are documented in nlp/themes.py."""
