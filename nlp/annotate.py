@@ -256,7 +256,7 @@ class Analyzer:
 
         r.entities = finder.find(doc, r.title_len, candidates=r.language in self.spacy_models)
         targets = [
-            StanceTarget(h.key, h.name, list(h.spans))
+            StanceTarget(h.key, h.name, list(h.spans), h.type)
             for h in r.entities
             if h.salience >= STANCE_MIN_SALIENCE
         ][:MAX_STANCE_TARGETS]

@@ -1,7 +1,8 @@
 """Stance on real spaCy parses (the Analyzer's own pipelines), English and French.
 
-The last test runs the whole analysis on tests/data/nlp_dev.jsonl and checks the scores stay
-above floors a little under what was measured, so a regression fails.
+The last tests run the whole analysis on tests/data/nlp_dev.jsonl and on the blind set of longer
+articles (tests/data/nlp_stance_blind.jsonl) and check the scores stay above floors a little under
+what was measured, so a regression fails.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from nlp.text import article_text
 pytestmark = pytest.mark.slow
 
 DEV_SET = Path(__file__).parent / "data" / "nlp_dev.jsonl"
+BLIND_SET = Path(__file__).parent / "data" / "nlp_stance_blind.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -182,15 +184,87 @@ def test_results_follow_target_order_and_handle_edge_cases(stance, analyzer) -> 
     assert load_lexicon("fr").lookup("dégringole", "") is not None
 
 
+# --- longer articles, speakers, idioms (second pass) ------------------------------------------
+
+
+def test_a_person_quoted_is_damped_unless_the_title_is_about_them(analyzer) -> None:  # type: ignore[no-untyped-def]
+    nlp, _ = analyzer.pipeline(analyzer.model_for("en"))
+    text, _ = article_text(
+        "Chip stocks rally",
+        "Jensen Huang praised the new accelerators. Jensen Huang looked strong on stage.",
+    )
+    doc = nlp(text)
+    spans = [m.span() for m in re.finditer("Jensen Huang", text)]
+    as_person = score_stances(doc, [StanceTarget("huang", "Jensen Huang", spans, "person")], "en")
+    as_other = score_stances(doc, [StanceTarget("huang", "Jensen Huang", spans)], "en")
+    assert 0 < as_person[0].score < as_other[0].score
+
+
+def test_idioms_that_only_look_negative_or_positive(stance) -> None:  # type: ignore[no-untyped-def]
+    r = stance(
+        "en",
+        "Cerebras raises $1.1 billion ahead of planned listing",
+        "Fidelity, one of the investors, declined to comment on the round.",
+        "Cerebras",
+        "Fidelity",
+    )
+    assert labels(r) == {"cerebras": 0, "fidelity": 0}
+
+
+def test_a_relative_clause_is_about_its_antecedent(stance) -> None:  # type: ignore[no-untyped-def]
+    r = stance(
+        "en",
+        "Cerebras prepares listing",
+        "Cerebras prepares to revive its offering, which was delayed last year by a review of an "
+        "investment from G42. TSMC, which rallied 5%, declined to say more.",
+        "Cerebras",
+        "G42",
+        "TSMC",
+    )
+    assert r["g42"].label == 0
+    assert r["tsmc"].label == 1
+
+
+def test_a_french_verb_of_saying_with_an_object_reports_nothing(stance) -> None:  # type: ignore[no-untyped-def]
+    r = stance(
+        "fr",
+        "Quelle surprise : Meta dépensera encore plus",
+        "Meta a confirmé 65 milliards de dollars d'investissements, et l'action a atteint un "
+        "nouveau record.",
+        "Meta",
+    )
+    assert r["meta"].label == 1
+
+
+def test_the_stock_of_the_previous_sentence_is_its_subject_not_an_entity_in_passing(stance) -> None:  # type: ignore[no-untyped-def]
+    r = stance(
+        "fr",
+        "OVHcloud déçoit encore",
+        "La croissance d'OVHcloud plafonne, très loin des rythmes affichés par AWS. L'action a "
+        "perdu la moitié de sa valeur.",
+        "OVHcloud",
+        "AWS",
+    )
+    assert labels(r) == {"ovhcloud": -1, "aws": 0}
+
+
+def test_the_headline_still_counts_in_a_long_article(stance) -> None:  # type: ignore[no-untyped-def]
+    filler = " ".join(
+        f"Analysts at broker {i} see demand for the chips and growth in the sector."
+        for i in range(12)
+    )
+    r = stance("en", "Intel plunges on foundry delay", filler, "Intel")
+    assert r["intel"].label == -1
+
+
 # --- the dev set -------------------------------------------------------------------------------
 
 
-def test_dev_set_scores_stay_above_the_floor(analyzer) -> None:  # type: ignore[no-untyped-def]
-    """Measured on 104 articles (2026-11-29): entity F1 0.979, stance macro-F1 0.808 (en 0.814,
-    fr 0.801); the unseen split alone (-y) 0.61: see docs/nlp_stance.md."""
+def _scores(analyzer: Any, path: Path) -> Any:
+    """The evaluation report of the whole analysis on a gold file."""
     from nlp.evaluate import evaluate, read_jsonl
 
-    gold = read_jsonl(DEV_SET)
+    gold = read_jsonl(path)
     fields = ("id", "text", "title", "language")
     predicted = list(analyzer.annotate({k: g[k] for k in fields if k in g} for g in gold))
 
@@ -198,8 +272,24 @@ def test_dev_set_scores_stay_above_the_floor(analyzer) -> None:  # type: ignore[
         entity = analyzer.kb.resolve(name)
         return entity.key if entity is not None else None
 
-    report = evaluate(gold, predicted, resolve)
+    return evaluate(gold, predicted, resolve)
+
+
+def test_dev_set_scores_stay_above_the_floor(analyzer) -> None:  # type: ignore[no-untyped-def]
+    """Measured on 104 articles (2026-11-29, second pass): entity F1 0.98, stance macro-F1 0.827
+    (en 0.814, fr 0.843); the unseen split alone (-y) 0.61: see docs/nlp_stance.md."""
+    report = _scores(analyzer, DEV_SET)
     assert report.overall.entities.f1 >= 0.95
-    assert report.overall.stance.macro_f1 >= 0.77
+    assert report.overall.stance.macro_f1 >= 0.79
     for lang in ("en", "fr"):
-        assert report.by_language[lang].stance.macro_f1 >= 0.75, lang
+        assert report.by_language[lang].stance.macro_f1 >= 0.77, lang
+
+
+def test_blind_set_scores_stay_above_the_floor(analyzer) -> None:  # type: ignore[no-untyped-def]
+    """42 longer articles written before the second pass and measured twice (docs/nlp_stance.md):
+    stance macro-F1 0.660 before it, 0.709 after (en 0.834, fr 0.567); entity F1 0.96."""
+    report = _scores(analyzer, BLIND_SET)
+    assert report.overall.entities.f1 >= 0.93
+    assert report.overall.stance.macro_f1 >= 0.68
+    assert report.by_language["en"].stance.macro_f1 >= 0.80
+    assert report.by_language["fr"].stance.macro_f1 >= 0.53
