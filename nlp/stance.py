@@ -631,9 +631,10 @@ def _score_sentence(
             named = [m for m in inside if m[0] >= clause.start]
             if near:
                 inside, share = [near[-1], *named], 1.0
-            elif earlier or context is not None:
-                owner = earlier[-1] if earlier else context
-                inside, share = [(clause.start - 1, owner), *named], RELATIVE_WEIGHT
+            elif earlier:
+                inside, share = [(clause.start - 1, earlier[-1]), *named], RELATIVE_WEIGHT
+            elif context is not None:
+                inside, share = [(clause.start - 1, context), *named], RELATIVE_WEIGHT
         for hit in (h for h in hits if clause.start <= h.pos < clause.end):
             value = hit.weight * clause.weight * share
             value *= _polarity_factor(doc, hit.pos, lex, lang, clause)
