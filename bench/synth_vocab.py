@@ -287,7 +287,7 @@ THEMES = (
     "energy",
     "bubble",
     "funding",
-    "model_launch",
+    "launches",
     "regulation",
     "talent",
 )
@@ -300,7 +300,7 @@ THEME_BASKETS: dict[str, tuple[str, ...]] = {
     "energy": ("CEG", "VST"),
     "bubble": ("NVDA", "SMCI", "ORCL", "ARM"),
     "funding": ("MSFT", "AMZN", "9984.T"),
-    "model_launch": ("GOOGL", "MSFT", "META"),
+    "launches": ("GOOGL", "MSFT", "META"),
     "regulation": ("GOOGL", "META", "MSFT", "AAPL"),
     "talent": ("META", "GOOGL", "MSFT"),
 }
@@ -314,7 +314,7 @@ THEME_TONE = {
     "energy": 0.2,
     "bubble": -0.45,
     "funding": 0.3,
-    "model_launch": 0.35,
+    "launches": 0.35,
     "regulation": -0.2,
     "talent": 0.0,
 }
@@ -432,7 +432,7 @@ THEME_PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
             "des investisseurs stratégiques",
         ),
     },
-    "model_launch": {
+    "launches": {
         "en": (
             "the launch of a new model",
             "a reasoning model",
@@ -766,12 +766,12 @@ SOURCES: tuple[tuple[str, str, str, str, str, float], ...] = (
 # Real public events of the period, used as anchors for some big stories:
 # (day, primary entity, other entities, theme, stance bias toward the primary).
 ANCHOR_EVENTS: tuple[tuple[dt.date, str, tuple[str, ...], str, float], ...] = (
-    (dt.date(2024, 9, 12), "openai-o1", ("openai", "sam-altman"), "model_launch", 0.5),
+    (dt.date(2024, 9, 12), "openai-o1", ("openai", "sam-altman"), "launches", 0.5),
     (dt.date(2024, 9, 20), "constellation", ("microsoft",), "energy", 0.6),
     (dt.date(2024, 10, 2), "openai", ("microsoft", "nvidia"), "funding", 0.5),
     (dt.date(2024, 11, 20), "nvidia", ("jensen-huang", "blackwell"), "capex", 0.3),
     (dt.date(2024, 12, 2), "us-commerce", ("nvidia", "china-government"), "chips_export", -0.4),
-    (dt.date(2024, 12, 11), "gemini", ("alphabet", "google-deepmind"), "model_launch", 0.5),
+    (dt.date(2024, 12, 11), "gemini", ("alphabet", "google-deepmind"), "launches", 0.5),
     (dt.date(2024, 12, 26), "deepseek-v3", ("deepseek",), "efficiency", 0.2),
     (dt.date(2025, 1, 13), "us-commerce", ("nvidia", "us-government"), "chips_export", -0.5),
     (
@@ -788,7 +788,7 @@ ANCHOR_EVENTS: tuple[tuple[dt.date, str, tuple[str, ...], str, float], ...] = (
         "efficiency",
         -0.6,
     ),
-    (dt.date(2025, 2, 6), "le-chat", ("mistral", "arthur-mensch"), "model_launch", 0.5),
+    (dt.date(2025, 2, 6), "le-chat", ("mistral", "arthur-mensch"), "launches", 0.5),
     (
         dt.date(2025, 2, 10),
         "france-government",
@@ -796,10 +796,10 @@ ANCHOR_EVENTS: tuple[tuple[dt.date, str, tuple[str, ...], str, float], ...] = (
         "regulation",
         0.3,
     ),
-    (dt.date(2025, 2, 24), "claude", ("anthropic", "dario-amodei"), "model_launch", 0.5),
+    (dt.date(2025, 2, 24), "claude", ("anthropic", "dario-amodei"), "launches", 0.5),
     (dt.date(2025, 2, 26), "nvidia", ("jensen-huang", "blackwell"), "bubble", -0.2),
-    (dt.date(2025, 2, 27), "gpt-4-5", ("openai",), "model_launch", 0.1),
-    (dt.date(2025, 3, 25), "gemini", ("alphabet", "google-deepmind"), "model_launch", 0.5),
+    (dt.date(2025, 2, 27), "gpt-4-5", ("openai",), "launches", 0.1),
+    (dt.date(2025, 3, 25), "gemini", ("alphabet", "google-deepmind"), "launches", 0.5),
     (dt.date(2025, 3, 31), "openai", ("softbank", "microsoft"), "funding", 0.5),
     (dt.date(2025, 4, 5), "llama", ("meta", "mark-zuckerberg"), "open_models", 0.0),
     (

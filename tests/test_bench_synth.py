@@ -183,3 +183,10 @@ def test_generate_on_postgres(postgres_url: str) -> None:
         added = session.scalars(select(Source).where(Source.name == "added-later")).one()
         assert added.id > 30
     engine.dispose()
+
+
+def test_synthetic_themes_are_the_pipelines_themes() -> None:
+    from bench.synth_vocab import THEMES as SYNTH_THEMES
+    from nlp.themes import THEMES
+
+    assert set(SYNTH_THEMES) <= set(THEMES)
