@@ -30,10 +30,7 @@ from loopback import LoopbackServer  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 N_PAGES = 60
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.skipif(not REDIS_URL, reason="AIRACE_TEST_REDIS_URL is not set"),
-]
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="AIRACE_TEST_REDIS_URL is not set")
 
 
 @pytest.fixture
@@ -136,6 +133,8 @@ def _setup(tmp_path: Path, site: LoopbackServer, prefix: str):  # type: ignore[n
     return db_url, engine, make_sessionmaker(engine), sources
 
 
+@pytest.mark.redis
+@needs_redis
 def test_two_workers_fetch_every_page_once(
     tmp_path: Path, site: LoopbackServer, prefix: str
 ) -> None:
@@ -174,6 +173,8 @@ def _child_pid(pid: int) -> int | None:
     return None
 
 
+@pytest.mark.redis
+@needs_redis
 def test_crawl_completes_when_one_worker_is_killed(
     tmp_path: Path, site: LoopbackServer, prefix: str
 ) -> None:
@@ -215,3 +216,20 @@ def test_crawl_completes_when_one_worker_is_killed(
     assert sum(n - 1 for n in hits.values()) <= 4, hits
     client.close()
     engine.dispose()
+
+
+def test_unreachable_redis_is_one_line_and_exit_2(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[sources]]\nname = "x"\nkind = "feed"\nurls = ["http://127.0.0.1:9/feed.xml"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AIRACE_REDIS_URL", "redis://127.0.0.1:1/0")
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    for mode in ("--seed", "--distributed"):
+        result = cli("--db", db, "crawl", mode, "--sources", str(sources))
+        assert result.exit_code == 2, result.stderr
+        assert "cannot reach Redis at redis://127.0.0.1:1/0" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1

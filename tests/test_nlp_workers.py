@@ -169,3 +169,9 @@ def test_worker_is_refused_on_sqlite(cli, sqlite_url: str) -> None:
     assert result.exit_code == 2
     assert "--worker needs PostgreSQL" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_worker_options_need_worker(cli, sqlite_url: str) -> None:
+    result = cli("--db", sqlite_url, "analyze", "--idle-exit")
+    assert result.exit_code == 2
+    assert "--lease and --idle-exit go with --worker" in result.stderr

@@ -150,6 +150,8 @@ def register(app: typer.Typer) -> None:
 
         app_ctx = app_context(ctx)
         start = parse_date(since, "--since")
+        if not worker and (idle_exit or lease != 600.0):
+            raise UserError("--lease and --idle-exit go with --worker")
         if worker:
             if since is not None or reprocess or limit is not None:
                 raise UserError(
