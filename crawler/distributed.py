@@ -36,6 +36,7 @@ from crawler.runner import (
     CrawlOptions,
     CrawlSummary,
     _child_env,
+    _lines_until_exit,
     run_stats,
     scrapy_settings,
     sum_counts,
@@ -335,7 +336,7 @@ def run_distributed(
         except BrokenPipeError:
             pass
         try:
-            for line in proc.stdout:
+            for line in _lines_until_exit(proc):
                 try:
                     event = json.loads(line)
                 except ValueError:
@@ -395,7 +396,7 @@ def _child(job: dict[str, Any]) -> int:
     from scrapy.settings import Settings
     from scrapy.utils.misc import load_object
 
-    from crawler.context import CrawlContext
+    from crawler.context import CrawlContext, extraction_pool
     from crawler.progress import source_counts
     from crawler.relevance import RelevanceFilter
     from crawler.store import ArticleStore
@@ -433,6 +434,7 @@ def _child(job: dict[str, Any]) -> int:
         since=since,
         min_words=options.min_words,
         progress=emit,
+        extract_pool=extraction_pool(options.extract_workers) if options.extract_workers else None,
     )
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -461,7 +463,11 @@ def _child(job: dict[str, Any]) -> int:
         crawlers.append((source, crawler))
         process.crawl(crawler, source=source)
     emit({"event": "started", "pid": os.getpid(), "run_id": run_id, "worker": worker})
-    process.start()
+    try:
+        process.start()
+    finally:
+        if ctx.extract_pool is not None:
+            ctx.extract_pool.shutdown(cancel_futures=True)
     for source, crawler in crawlers:
         if source.name not in per_source:
             per_source[source.name] = source_counts(crawler.stats.get_stats())
