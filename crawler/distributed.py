@@ -392,7 +392,10 @@ def _save_sources(sessions: Any, sources: Sequence[SourceConfig]) -> None:
 
 # ---------------------------------------------------------------------- the child process
 def _child(job: dict[str, Any]) -> int:
+    import warnings
+
     from scrapy.crawler import CrawlerProcess
+    from scrapy.exceptions import ScrapyDeprecationWarning
     from scrapy.settings import Settings
     from scrapy.utils.misc import load_object
 
@@ -402,6 +405,9 @@ def _child(job: dict[str, Any]) -> int:
     from crawler.store import ArticleStore
     from db.engine import make_engine, make_sessionmaker
 
+    # scrapy-redis 0.9.1 passes `spider` to the stats collector, which Scrapy 2.13+ deprecates:
+    # harmless, and not the user's concern.
+    warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
     options = CrawlOptions.from_json(job["options"])
     sources = [SourceConfig.from_dict(s) for s in job["sources"]]
     redis_job = job["redis"]
