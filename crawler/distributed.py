@@ -20,7 +20,6 @@ Keys, for a prefix P and a source S: `P:S:start_urls` (list of {"url"} JSON),
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -32,13 +31,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from crawler.runner import (
-    RUN_STATS_EVERY,
     CrawlOptions,
     CrawlSummary,
     _child_env,
     _lines_until_exit,
+    crawl_in_child,
     run_stats,
-    scrapy_settings,
     sum_counts,
 )
 from crawler.sources import SourceConfig, select_sources
@@ -394,94 +392,40 @@ def _save_sources(sessions: Any, sources: Sequence[SourceConfig]) -> None:
 def _child(job: dict[str, Any]) -> int:
     import warnings
 
-    from scrapy.crawler import CrawlerProcess
     from scrapy.exceptions import ScrapyDeprecationWarning
-    from scrapy.settings import Settings
-    from scrapy.utils.misc import load_object
-
-    from crawler.context import CrawlContext, extraction_pool
-    from crawler.progress import source_counts
-    from crawler.relevance import RelevanceFilter
-    from crawler.store import ArticleStore
-    from db.engine import make_engine, make_sessionmaker
 
     # scrapy-redis 0.9.1 passes `spider` to the stats collector, which Scrapy 2.13+ deprecates:
     # harmless, and not the user's concern.
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
-    options = CrawlOptions.from_json(job["options"])
-    sources = [SourceConfig.from_dict(s) for s in job["sources"]]
     redis_job = job["redis"]
-    run_id = int(job["run_id"])
-    engine = make_engine(job["db_url"])
+    worker = worker_id()
+    extra = redis_settings(
+        redis_job["url"],
+        redis_job["prefix"],
+        worker,
+        float(redis_job["lease"]),
+        bool(redis_job["idle_exit"]),
+    )
+    extra["EXTENSIONS"] = {**_project_extensions(), "crawler.distributed.FrontierKeeper": 510}
+    # The Redis frontier replaces the HTTP cache's role of skipping known pages.
+    extra["HTTPCACHE_ENABLED"] = False
     # Commit every article at once: a request is acknowledged once its item went through the
     # pipelines, so a stored-but-uncommitted article must not outlive its request's lease.
-    store = ArticleStore(
-        make_sessionmaker(engine),
-        run_id=run_id,
-        sources=[s.to_dict() for s in sources],
+    return crawl_in_child(
+        job,
+        spider_classes=SPIDER_CLASSES,
         batch_size=1,
+        extra_settings=extra,
+        started={"worker": worker},
     )
-    per_source: dict[str, dict[str, Any]] = {}
-    last_write = [time.monotonic()]
 
-    def emit(event: dict[str, Any]) -> None:
-        if event.get("event") in ("progress", "source_done"):
-            per_source[event["source"]] = event["counts"]
-            if time.monotonic() - last_write[0] >= RUN_STATS_EVERY:
-                last_write[0] = time.monotonic()
-                store.write_run(sum_counts(per_source), run_stats(per_source))
-        sys.stdout.write(json.dumps(event, default=str) + "\n")
-        sys.stdout.flush()
 
-    since = dt.datetime.combine(options.since, dt.time(), tzinfo=dt.UTC) if options.since else None
-    ctx = CrawlContext(
-        store=store,
-        relevance=RelevanceFilter(job.get("relevance_terms") or ()),
-        since=since,
-        min_words=options.min_words,
-        progress=emit,
-        extract_pool=extraction_pool(options.extract_workers) if options.extract_workers else None,
-    )
+def _project_extensions() -> dict[str, Any]:
+    from scrapy.settings import Settings
+
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    settings.setdict(scrapy_settings(options), priority="cmdline")
-    worker = worker_id()
-    settings.setdict(
-        redis_settings(
-            redis_job["url"],
-            redis_job["prefix"],
-            worker,
-            float(redis_job["lease"]),
-            bool(redis_job["idle_exit"]),
-        ),
-        priority="cmdline",
-    )
-    extensions = dict(settings.getdict("EXTENSIONS"))
-    extensions["crawler.distributed.FrontierKeeper"] = 510
-    settings.set("EXTENSIONS", extensions, priority="cmdline")
-    # The Redis frontier replaces the HTTP cache's role of skipping known pages.
-    settings.set("HTTPCACHE_ENABLED", False, priority="cmdline")
-    settings.set("AIRACE_CONTEXT", ctx, priority="cmdline")
-    process = CrawlerProcess(settings)
-    crawlers = []
-    for source in sources:
-        crawler = process.create_crawler(load_object(SPIDER_CLASSES[source.kind]))
-        crawlers.append((source, crawler))
-        process.crawl(crawler, source=source)
-    emit({"event": "started", "pid": os.getpid(), "run_id": run_id, "worker": worker})
-    try:
-        process.start()
-    finally:
-        if ctx.extract_pool is not None:
-            ctx.extract_pool.shutdown(cancel_futures=True)
-    for source, crawler in crawlers:
-        if source.name not in per_source:
-            per_source[source.name] = source_counts(crawler.stats.get_stats())
-    totals = sum_counts(per_source)
-    store.write_run(totals, run_stats(per_source), status="finished", finished=True)
-    emit({"event": "done", "run_id": run_id, "totals": totals, "per_source": per_source})
-    engine.dispose()
-    return 0
+    return dict(settings.getdict("EXTENSIONS"))
 
 
 def main() -> int:

@@ -263,6 +263,21 @@ def run_crawl(
 
 # ---------------------------------------------------------------------- the child process
 def _child(job: dict[str, Any]) -> int:
+    return crawl_in_child(job, spider_classes=SPIDER_CLASSES)
+
+
+def crawl_in_child(
+    job: dict[str, Any],
+    *,
+    spider_classes: dict[str, str],
+    batch_size: int | None = None,
+    extra_settings: dict[str, Any] | None = None,
+    started: dict[str, Any] | None = None,
+) -> int:
+    """The crawl itself, inside the child process: one Scrapy spider per source, progress and
+    the run's counts as JSON lines on stdout. The distributed crawler reuses it with its own
+    spider classes, Scrapy settings (`extra_settings`, applied last) and commit batch size.
+    """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
     from scrapy.utils.misc import load_object
@@ -281,7 +296,7 @@ def _child(job: dict[str, Any]) -> int:
         make_sessionmaker(engine),
         run_id=run_id,
         sources=[s.to_dict() for s in sources],
-        batch_size=options.batch_size,
+        batch_size=options.batch_size if batch_size is None else batch_size,
     )
     per_source: dict[str, dict[str, Any]] = {}
     last_write = [time.monotonic()]
@@ -307,14 +322,15 @@ def _child(job: dict[str, Any]) -> int:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(scrapy_settings(options), priority="cmdline")
+    settings.setdict(extra_settings or {}, priority="cmdline")
     settings.set("AIRACE_CONTEXT", ctx, priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = []
     for source in sources:
-        crawler = process.create_crawler(load_object(SPIDER_CLASSES[source.kind]))
+        crawler = process.create_crawler(load_object(spider_classes[source.kind]))
         crawlers.append((source, crawler))
         process.crawl(crawler, source=source)
-    emit({"event": "started", "pid": os.getpid(), "run_id": run_id})
+    emit({"event": "started", "pid": os.getpid(), "run_id": run_id, **(started or {})})
     try:
         process.start()
     finally:
