@@ -24,7 +24,6 @@ import json
 import os
 import re
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -33,11 +32,8 @@ from typing import Any
 from crawler.runner import (
     CrawlOptions,
     CrawlSummary,
-    _child_env,
-    _lines_until_exit,
     crawl_in_child,
-    run_stats,
-    sum_counts,
+    crawl_in_subprocess,
 )
 from crawler.sources import SourceConfig, select_sources
 
@@ -296,78 +292,21 @@ def run_distributed(
     Like crawler.runner.run_crawl, the crawl runs in a child process and is recorded as a crawl
     run; the difference is where requests come from (the shared Redis frontier).
     """
-    from db import articles as db_articles
-    from db.engine import make_engine, make_sessionmaker
-
     check_prefix(prefix)
     redis_client(redis_url).close()  # fail early, with one line, when Redis is unreachable
     chosen = select_sources(sources, list(options.source_names))
-    engine = make_engine(db_url)
-    sessions = make_sessionmaker(engine)
-    try:
-        _save_sources(sessions, chosen)
-        with sessions.begin() as session:
-            run_id = db_articles.start_crawl_run(session, [s.name for s in chosen]).id
-        job = {
-            "db_url": db_url,
-            "run_id": run_id,
-            "sources": [s.to_dict() for s in chosen],
-            "options": options.to_json(),
-            "relevance_terms": list(relevance_terms),
-            "redis": {"url": redis_url, "prefix": prefix, "lease": lease, "idle_exit": idle_exit},
-        }
-        started = time.monotonic()
-        per_source: dict[str, dict[str, Any]] = {}
-        done = False
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.distributed"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=_child_env(),
-            text=True,
-            encoding="utf-8",
-        )
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            proc.stdin.write(json.dumps(job))
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        try:
-            for line in _lines_until_exit(proc):
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if event.get("event") in ("progress", "source_done"):
-                    per_source[event["source"]] = event["counts"]
-                elif event.get("event") == "done":
-                    done = True
-                    per_source = event.get("per_source", per_source)
-                if progress is not None:
-                    progress(event)
-        except KeyboardInterrupt:  # Ctrl-C: the child got it too and stops after its requests
-            pass
-        rc = proc.wait()
-        elapsed = time.monotonic() - started
-        totals = sum_counts(per_source)
-        if done and rc == 0:
-            return CrawlSummary(run_id, "finished", totals, per_source, elapsed, rc)
-        message = f"crawl process exited with code {rc}" + (
-            f" (killed by signal {-rc})" if rc < 0 else ""
-        )
-        with sessions.begin() as session:
-            db_articles.update_crawl_run(
-                session,
-                run_id,
-                totals,
-                {**run_stats(per_source), "message": message},
-                status="failed",
-                finished=True,
-            )
-        return CrawlSummary(run_id, "failed", totals, per_source, elapsed, rc, message)
-    finally:
-        engine.dispose()
+    return crawl_in_subprocess(
+        db_url,
+        chosen,
+        options,
+        relevance_terms,
+        progress,
+        module="crawler.distributed",
+        job_extra={
+            "redis": {"url": redis_url, "prefix": prefix, "lease": lease, "idle_exit": idle_exit}
+        },
+        prepare=lambda sessions: _save_sources(sessions, chosen),
+    )
 
 
 def _save_sources(sessions: Any, sources: Sequence[SourceConfig]) -> None:

@@ -194,13 +194,33 @@ def run_crawl(
     Raises crawler.sources.SourcesError for an unknown source name. Callable many times in one
     process: each call runs Scrapy in a fresh child process.
     """
+    chosen = select_sources(sources, list(options.source_names))
+    return crawl_in_subprocess(db_url, chosen, options, relevance_terms, progress)
+
+
+def crawl_in_subprocess(
+    db_url: str,
+    chosen: list[SourceConfig],
+    options: CrawlOptions,
+    relevance_terms: Sequence[str] = (),
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    *,
+    module: str = "crawler.runner",
+    job_extra: dict[str, Any] | None = None,
+    prepare: Callable[[Any], None] | None = None,
+) -> CrawlSummary:
+    """Record a crawl run, run `python -m <module>` on it, relay its events to `progress`, and
+    return its summary; a child that dies marks the run failed. `prepare(sessions)` runs first
+    (the distributed crawler creates the source rows there); `job_extra` goes to the child.
+    """
     from db import articles as db_articles
     from db.engine import make_engine, make_sessionmaker
 
-    chosen = select_sources(sources, list(options.source_names))
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     try:
+        if prepare is not None:
+            prepare(sessions)
         with sessions.begin() as session:
             run_id = db_articles.start_crawl_run(session, [s.name for s in chosen]).id
         job = {
@@ -209,12 +229,13 @@ def run_crawl(
             "sources": [s.to_dict() for s in chosen],
             "options": options.to_json(),
             "relevance_terms": list(relevance_terms),
+            **(job_extra or {}),
         }
         started = time.monotonic()
         per_source: dict[str, dict[str, Any]] = {}
-        done: dict[str, Any] | None = None
+        done = False
         proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler.runner"],
+            [sys.executable, "-m", module],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=_child_env(),
@@ -227,22 +248,25 @@ def run_crawl(
             proc.stdin.close()
         except BrokenPipeError:
             pass
-        for line in _lines_until_exit(proc):
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            if event.get("event") in ("progress", "source_done"):
-                per_source[event["source"]] = event["counts"]
-            elif event.get("event") == "done":
-                done = event
-                per_source = event.get("per_source", per_source)
-            if progress is not None:
-                progress(event)
+        try:
+            for line in _lines_until_exit(proc):
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if event.get("event") in ("progress", "source_done"):
+                    per_source[event["source"]] = event["counts"]
+                elif event.get("event") == "done":
+                    done = True
+                    per_source = event.get("per_source", per_source)
+                if progress is not None:
+                    progress(event)
+        except KeyboardInterrupt:  # Ctrl-C: the child got it too and stops after its requests
+            pass
         rc = proc.wait()
         elapsed = time.monotonic() - started
         totals = sum_counts(per_source)
-        if done is not None and rc == 0:
+        if done and rc == 0:
             return CrawlSummary(run_id, "finished", totals, per_source, elapsed, rc)
         message = f"crawl process exited with code {rc}" + (
             f" (killed by signal {-rc})" if rc < 0 else ""
