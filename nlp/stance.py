@@ -15,9 +15,9 @@ Cheap and explainable: the spaCy parse already computed plus a lexicon, no other
    entity before the cue (and those listed with it), the object the first after it; a passive
    ("was hit by", "salué par") swaps them.
 4. Modifiers: negation ("not a threat", "n'a pas réussi", "ne ... plus", "sans") flips and weakens
-   a cue; "shrugs off", "résiste à" flip it; the clause after "but"/"mais" outweighs the one before,
-   a concession ("malgré") weighs half; questions weigh 0.4, and a doubting one ("vraiment ?",
-   "really?") flips; hedges ("could", "pourrait") weigh 0.7; praise next to a heavy loss with an
+   a cue; "shrugs off", "résiste à" flip a negative one; the clause after "but"/"mais" outweighs
+   the one before, a concession ("malgré") weighs half; questions weigh 0.4, and a doubting one
+   ("vraiment ?", "really?") flips; hedges ("could", "pourrait") weigh 0.7; praise next to a heavy loss with an
    ironic word ("Bravo", "congratulations") is dropped as sarcasm.
 5. Score = tanh(body sum / scale + title sum / SCORE_SCALE): the scale grows with sqrt(evidence
    sentences) for long articles, the title's part does not shrink with length, a body sentence adds
@@ -30,6 +30,9 @@ Cheap and explainable: the spaCy parse already computed plus a lexicon, no other
    relative clauses ("which", "qui") are about their antecedent; a French verb of saying reports
    only with "que" or a quotation; a cue after "hopes to", "pour" is a goal (x0.3); idioms such as
    "declined to comment", "ahead of its results" hide the words that would fire.
+7. Background and ellipsis: the pluperfect ("had risen", "avait bondi") and "earlier this month"
+   weigh 0.3; "X closed down 5% and Y 3%" gives Y the verb of X; a headline cue naming nobody
+   ("Power stocks crushed") goes, at half weight, to the subjects of the lead sentence.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ VERB_BETWEEN = 0.5
 HELPER = 0.5  # the subject of a "help" cue whose object is not an entity ("boosted demand")
 PERSON_WEIGHT = 0.5  # a person not in the title: mostly a speaker or a source, rarely the subject
 SENTENCE_CAP = 2.0  # most a body sentence can add for one entity (before its weight)
+BACKGROUND_WEIGHT = 0.3  # pluperfect background ("had risen", "avait bondi", "earlier this month")
+ORPHAN_TITLE = 0.5  # a headline cue naming nobody ("Power stocks crushed"), for the lead
 
 # Words that open a subordinate clause whose cues concern other entities ("fell after X rose").
 SUBORDINATORS = {
@@ -95,6 +100,15 @@ ASPIRATION_WEIGHT = 0.3
 # "help" cues whose passive agent is the cause of the gain, credited too ("boosted by X").
 CAUSE_STEMS = ("boost", "lift", "buoy", "bolster", "fuel", "propel", "porté", "portée", "dop",
                "propuls", "tiré", "soutenu")  # fmt: skip
+# Pluperfect auxiliaries: with a participle after them, the clause is background, not the news.
+PLUPERFECT = {"en": {"had"}, "fr": {"avait", "avaient", "avais", "avions", "aviez"}}
+BACKGROUND_RE = {
+    "en": re.compile(r"\bearlier (?:this|that|in the) (?:month|week|year|session|quarter)\b"),
+    "fr": re.compile(r"\bplus tôt (?:ce mois|cette (?:semaine|année)|dans (?:le mois|l'année))"),
+}
+# Conjunctions before a gapped conjunct ("X fell 5% and Y 3%") and words between it and its figure.
+GAP_AND = {"and", "et", ","}
+GAP_GLUE = {"de", "by", "of", "à", "-", "+", "−", "about", "around", "environ", "près", "quelque"}
 PASSIVE_AUX = {"en": {"was", "were", "is", "are", "been", "be", "being", "get", "got"},
                "fr": {"été", "est", "sont", "être", "fut", "était", "soit"}}  # fmt: skip
 
@@ -142,6 +156,7 @@ class Lexicon:
     concessive: frozenset[str] = frozenset()
     speech: frozenset[str] = frozenset()
     flippers: frozenset[str] = frozenset()
+    reversers: frozenset[str] = frozenset()
     doubt: frozenset[str] = frozenset()
     irony: frozenset[str] = frozenset()
     anaphors: frozenset[str] = frozenset()
@@ -220,6 +235,7 @@ def _load_lexicon(lang: str, path: Path) -> Lexicon:
     lex.concessive = frozenset(str(w).lower() for w in section.get("concessive") or ())
     lex.speech = frozenset(str(w).lower() for w in section.get("speech") or ())
     lex.flippers = frozenset(str(w).lower() for w in section.get("flippers") or ())
+    lex.reversers = frozenset(str(w).lower() for w in section.get("reversers") or ())
     lex.doubt = frozenset(str(w).lower() for w in section.get("doubt") or ())
     lex.irony = frozenset(str(w).lower() for w in section.get("irony") or ())
     lex.anaphors = frozenset(str(w).lower() for w in section.get("anaphors") or ())
@@ -255,10 +271,12 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
     first_sentence = [""] * len(targets)
     lead_seen = False
     carry: int | None = None
+    orphan = 0.0  # a title cue that names no entity, for the lead's subjects
     for sent in _sentences(doc):
         in_title = title_end >= 0 and sent.start_char < title_end
         weight = TITLE_WEIGHT if in_title else 1.0
-        if not in_title and not lead_seen:
+        is_lead = not in_title and not lead_seen
+        if is_lead:
             weight, lead_seen = LEAD_WEIGHT, True
         words = [t for t in sent if not t.is_space and not t.is_punct]
         if words and words[0].lower_ in lex.contrast:
@@ -283,10 +301,19 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
         if mentions:
             carry = _subject_entity(sent, mentions, main)
             contributions = _score_sentence(sent, mentions, lex, lang, main, about)
+            if orphan and is_lead:
+                # "Power stocks crushed" over "X and Y closed down ...": the lead's subjects.
+                for ti in _lead_subjects(sent, mentions):
+                    title_totals[ti] += orphan
+                    magnitude[ti] += abs(orphan)
+                    n_evidence[ti] += 1
         else:
             # No entity named: "Its shares fell" continues about the last sentence's subject;
             # other sentences of a blog post are read as being about the title's subject.
             about = carry if carry is not None and _opens_with_pronoun(sent, lang) else main
+            if in_title and about is None:
+                orphan = _orphan_title(sent, lex, lang) * weight * ORPHAN_TITLE
+                continue
             if about is None or _other_subject(sent, lex):
                 continue
             weight *= CARRY_WEIGHT if about == carry else MAIN_WEIGHT
@@ -412,6 +439,43 @@ def _subject_entity(sent: Any, mentions: list[tuple[int, int]], main: int | None
     return main if main is not None else mentions[0][1]
 
 
+def _orphan_title(sent: Any, lex: Lexicon, lang: str) -> float:
+    """The signed cue of a headline naming no entity ("Power stocks crushed", "Les valeurs de
+    l'énergie plongent"): its main clause's cues about its (unnamed) subject.
+
+    A participle without "by" is a headline passive ("crushed", "boudées"): an agent cue is
+    then suffered, and a hurt/help cue is about the subject; an active one is not counted.
+    """
+    clauses = _clauses(sent, lex, lang)
+    if not clauses:
+        return 0.0
+    first = clauses[0]
+    total = 0.0
+    for hit in _find_hits(sent, lex):
+        if not first.start <= hit.pos < first.end:
+            continue
+        tok = sent.doc[hit.pos]
+        participle = tok.tag_ == "VBN" or "Part" in tok.morph.get("VerbForm")
+        value = hit.weight * _polarity_factor(sent.doc, hit.pos, lex, lang, first, hit.weight)
+        if hit.role == "agent":
+            value = -value if participle else value
+        elif hit.role in {"hurt", "help"}:
+            value = (-abs(value) if hit.role == "hurt" else abs(value)) if participle else 0.0
+        total += value
+    return total
+
+
+def _lead_subjects(sent: Any, mentions: list[tuple[int, int]]) -> list[int]:
+    """The entities a lead sentence is about: those named before its first verb, and those of
+    a gapped conjunct ("X closed down 5% and Y 3%")."""
+    first_verb = next((t.i for t in sent if t.pos_ in {"VERB", "AUX"}), sent.end)
+    named = [(p, ti) for p, ti in mentions if p >= sent.start]
+    out = [ti for p, ti in named if p < first_verb]
+    if out:
+        out += _gapped(sent.doc, first_verb, named, sent.end)
+    return list(dict.fromkeys(out))
+
+
 def _other_subject(sent: Any, lex: Lexicon) -> bool:
     """Whether a sentence naming no target has a proper-noun subject of its own.
 
@@ -495,6 +559,7 @@ class _Clause:
     end: int
     weight: float
     reported: bool = False  # opened by a speech verb: what the speaker says
+    contrast: bool = False  # opened by "but", "mais"
     relative: bool = False  # opened by "which", "qui": about the word before it
 
 
@@ -530,7 +595,16 @@ def _clauses(sent: Any, lex: Lexicon, lang: str) -> list[_Clause]:
         weight = CONCESSION_WEIGHT if kind == "concessive" else 1.0
         if pivot is not None:
             weight *= AFTER_CONTRAST if start >= pivot else BEFORE_CONTRAST
-        clauses.append(_Clause(start, end, weight, kind == "speech", kind == "relative"))
+        clauses.append(
+            _Clause(
+                start,
+                end,
+                weight,
+                reported=kind == "speech",
+                relative=kind == "relative",
+                contrast=kind == "contrast",
+            )
+        )
     return clauses
 
 
@@ -553,11 +627,20 @@ def _reports(sent: Any, tok: Any, lang: str) -> bool:
     return bool(ahead & _REPORT_OPENERS or behind & _REPORT_CLOSERS)
 
 
-def _polarity_factor(doc: Any, pos: int, lex: Lexicon, lang: str, clause: _Clause) -> float:
-    """1, or a flip when the cue is negated ("not a threat") or shrugged off ("shrugs off")."""
+def _polarity_factor(
+    doc: Any, pos: int, lex: Lexicon, lang: str, clause: _Clause, weight: float = -1.0
+) -> float:
+    """1, or a flip when the cue is negated ("not a threat") or shrugged off ("shrugs off").
+
+    "Shrugs off", "résiste à" reverse only a negative cue ("shrugs off losses"); what follows
+    them when it is positive is still positive ("résiste mieux", "withstood it and rallied").
+    "Less", "moins" reverse both ways ("fell less", "moins rentable").
+    """
     tok = doc[pos]
     lo = max(clause.start, pos - 4)
-    if any(_word_in(doc[i], lex.flippers) for i in range(lo, pos)):
+    if any(_word_in(doc[i], lex.reversers) for i in range(lo, pos)):
+        return -1.0
+    if weight < 0 and any(_word_in(doc[i], lex.flippers) for i in range(lo, pos)):
         return -1.0
     if any(child.dep_ == "neg" for child in tok.children) or (
         tok.dep_ in {"attr", "dobj", "acomp", "xcomp", "obj"}
@@ -604,8 +687,11 @@ def _score_sentence(
         return out
     hedged = any(t.lower_ in lex.hedges for t in sent)
     implicit = mentions[0][0] < sent.start
+    in_background = False  # a pluperfect main clause: what hangs on it is background too
     for clause in _clauses(sent, lex, lang):
         share = 1.0
+        if clause.contrast or clause.reported:
+            in_background = False
         inside = [(p, ti) for p, ti in mentions if clause.start <= p < clause.end]
         if implicit:
             inside = mentions
@@ -635,9 +721,16 @@ def _score_sentence(
                 inside, share = [(clause.start - 1, earlier[-1]), *named], RELATIVE_WEIGHT
             elif context is not None:
                 inside, share = [(clause.start - 1, context), *named], RELATIVE_WEIGHT
+        if _setting(doc, sent, clause, inside):
+            continue  # "Amid the rout, X held up": the circumstances, not the subject
+        clause_text = doc[clause.start : clause.end].text.lower()
+        background = in_background or BACKGROUND_RE[lang].search(clause_text) is not None
+        in_background = background or _pluperfect(doc, clause.end - 1, lex, lang, clause)
         for hit in (h for h in hits if clause.start <= h.pos < clause.end):
             value = hit.weight * clause.weight * share
-            value *= _polarity_factor(doc, hit.pos, lex, lang, clause)
+            value *= _polarity_factor(doc, hit.pos, lex, lang, clause, hit.weight)
+            if background or _pluperfect(doc, hit.pos, lex, lang, clause):
+                value *= BACKGROUND_WEIGHT
             value *= HEDGE_WEIGHT if hedged else 1.0
             if _aspiration(doc, hit.pos, lang, clause):
                 value *= ASPIRATION_WEIGHT
@@ -653,8 +746,80 @@ def _score_sentence(
                 about = earlier[0] if earlier else context if context is not None else topic
                 if about is not None and about not in shares:
                     shares[about] = INHERIT_WEIGHT
+            if hit.role == "state" and shares:
+                # "X closed down 5% and Y 3%": Y shares the verb of X (gapping).
+                lead = max(shares.values())
+                for ti in _gapped(doc, hit.pos, inside, clause.end):
+                    shares[ti] = max(shares.get(ti, 0.0), lead)
             for ti, part in shares.items():
                 out[ti] = out.get(ti, 0.0) + value * part
+    return out
+
+
+SETTING = {"en": {"amid", "amidst", "in", "during"}, "fr": {"dans", "pendant", "durant"}}
+
+
+def _setting(doc: Any, sent: Any, clause: _Clause, inside: list[tuple[int, int]]) -> bool:
+    """Whether a clause is a fronted circumstance naming nobody ("Amid the rout,", "Dans la
+    tempête qui a frappé le secteur,"): it sets the scene for the subject, it is not about it."""
+    first = doc[sent.start]
+    if first.lower_ not in SETTING["fr" if first.lang_ == "fr" else "en"]:
+        return False
+    comma = next((t.i for t in sent if t.text == ","), None)
+    named = any(clause.start <= p < clause.end for p, _ in inside)
+    return comma is not None and clause.end <= comma + 1 and not named
+
+
+def _pluperfect(doc: Any, pos: int, lex: Lexicon, lang: str, clause: _Clause) -> bool:
+    """Whether the cue at `pos` is in the pluperfect ("had soared", "had been a favourite",
+    "avait bondi", "avait été l'un des favoris"): background, not the news of the day.
+
+    Not in reported speech ("admitted that the launch had not boosted demand": the tense is
+    only shifted back) nor when negated ("had not yet", "n'avait pas encore": still true).
+    """
+    if clause.reported:
+        return False
+    for i in range(clause.start, pos + 1):  # the auxiliary governs the rest of its clause
+        if doc[i].lower_ not in PLUPERFECT[lang]:
+            continue
+        if any(doc[k].lower_ in lex.negators for k in range(max(clause.start, i - 1), pos)):
+            return False
+        for j in range(i + 1, min(clause.end, i + 4)):
+            tok = doc[j]
+            if tok.tag_ == "VBN" or "Part" in tok.morph.get("VerbForm"):
+                # "had closed lower and fell after hours": a verb of its own ends the pluperfect
+                return not any(_finite(doc[k], lang) for k in range(j + 1, pos + 1))
+    return False
+
+
+def _finite(tok: Any, lang: str) -> bool:
+    """Whether a token is a finite verb other than a pluperfect auxiliary ("fell", "a chuté")."""
+    if tok.lower_ in PLUPERFECT[lang]:
+        return False
+    return tok.tag_ in {"VBD", "VBZ", "VBP"} or (
+        tok.pos_ in {"VERB", "AUX"} and "Fin" in tok.morph.get("VerbForm")
+    )
+
+
+def _gapped(doc: Any, pos: int, inside: list[tuple[int, int]], end: int) -> list[int]:
+    """Entities of a gapped conjunct after the cue at `pos`: "X closed down 5% and Y 3%".
+
+    The conjunct is "and"/"et" + entity + figure with no verb of its own, after a figure in the
+    first conjunct (the parallel structure is what shows the verb is shared).
+    """
+    out = []
+    for p, ti in inside:
+        if p <= pos + 1 or doc[p - 1].lower_ not in GAP_AND:
+            continue
+        if not any(t.like_num for t in doc[pos + 1 : p - 1]):
+            continue
+        j = p + 1
+        while j < end and j < p + 4 and doc[j].text[:1].isupper():
+            j += 1  # the rest of the name ("Constellation Energy")
+        while j < end and doc[j].lower_ in GAP_GLUE:
+            j += 1
+        if j < end and doc[j].like_num and not any(t.pos_ in {"VERB", "AUX"} for t in doc[p:j]):
+            out.append(ti)
     return out
 
 

@@ -257,6 +257,75 @@ def test_the_headline_still_counts_in_a_long_article(stance) -> None:  # type: i
     assert r["intel"].label == -1
 
 
+def test_flippers_reverse_only_negative_cues(stance) -> None:  # type: ignore[no-untyped-def]
+    # "résiste à la chute", "shrugs off the slump": the negative cue is reversed...
+    assert (
+        stance("en", "Dalvik shrugs off the slump", "Demand held.", "Dalvik")["dalvik"].label == 1
+    )
+    fr = stance("fr", "Orvane résiste à la débâcle", "La demande tient.", "Orvane")
+    assert fr["orvane"].label == 1
+    # ... but a positive one after "résiste" stays positive, and so does a better-than-peers one.
+    fr = stance(
+        "fr",
+        "Orvane résiste mieux que ses concurrents",
+        "Orvane a cédé 1 % jeudi, quand le secteur perdait 9 %.",
+        "Orvane",
+    )
+    assert fr["orvane"].label == 1
+    en = stance(
+        "en",
+        "Dalvik holds up better than its peers",
+        "Dalvik lost far less than its rivals on Thursday.",
+        "Dalvik",
+    )
+    assert en["dalvik"].label == 1
+
+
+def test_gapped_coordination_shares_the_verb(stance) -> None:  # type: ignore[no-untyped-def]
+    body = "Harrowgate closed down 14.5% and Pellam Grid 11.2%, as traders dumped the sector."
+    r = stance("en", "Utilities slide on rate fears", body, "Harrowgate", "Pellam Grid")
+    assert r["harrowgate"].label == -1 and r["pellam grid"].label == -1
+    body = (
+        "Sorelle a terminé en hausse de 6,1 % et Brevan Énergie de 4,3 %, portées par la demande."
+    )
+    r = stance("fr", "Les producteurs d'électricité s'envolent", body, "Sorelle", "Brevan Énergie")
+    assert r["sorelle"].label == 1 and r["brevan énergie"].label == 1
+
+
+def test_pluperfect_background_weighs_less_than_the_news(stance) -> None:  # type: ignore[no-untyped-def]
+    body = (
+        "Harrowgate fell 2% on Thursday after it trimmed its outlook. The stock had surged 70% "
+        "over the previous year and had been a favourite of growth funds. It had also jumped "
+        "15% in one session earlier this month."
+    )
+    r = stance("en", "Harrowgate trims its outlook", body, "Harrowgate")
+    assert r["harrowgate"].label == -1
+    body = (
+        "Sorelle a reculé de 2 % jeudi après avoir abaissé sa prévision. Le titre avait bondi "
+        "de 70 % sur un an et avait été le favori des gérants."
+    )
+    assert stance("fr", "Sorelle abaisse sa prévision", body, "Sorelle")["sorelle"].label == -1
+    # Reported speech only shifts the tense back: "admitted the product had not lifted sales".
+    body = "Its chief executive admitted that the new range had not boosted sales so far."
+    r = stance("en", "Harrowgate disappoints", body, "Harrowgate")
+    assert r["harrowgate"].label == -1
+
+
+def test_a_headline_naming_nobody_goes_to_the_leads_subjects(stance) -> None:  # type: ignore[no-untyped-def]
+    body = "Kestrin and Obrava were the busiest names of the session, on heavy volumes."
+    r = stance("en", "Solar stocks routed as subsidies end", body, "Kestrin", "Obrava")
+    assert r["kestrin"].label == -1 and r["obrava"].label == -1
+    # Only the lead: an entity named later is not what the headline was about.
+    body = "Trading was heavy all day. Kestrin rose 4% and Obrava gained 3% late in the session."
+    r = stance("en", "Solar stocks claw back some losses", body, "Kestrin", "Obrava")
+    assert r["kestrin"].label == 1 and r["obrava"].label == 1
+
+
+def test_a_fronted_circumstance_is_not_about_the_subject(stance) -> None:  # type: ignore[no-untyped-def]
+    body = "Dans la débâcle qui a emporté le secteur mardi, Orvane a plutôt bien tenu."
+    assert stance("fr", "Orvane tient bon", body, "Orvane")["orvane"].label == 1
+
+
 # --- the dev set -------------------------------------------------------------------------------
 
 
