@@ -17,8 +17,8 @@ Cheap and explainable: the spaCy parse already computed plus a lexicon, no other
 4. Modifiers: negation ("not a threat", "n'a pas réussi", "ne ... plus", "sans") flips and weakens
    a cue; "shrugs off", "résiste à" flip a negative one; the clause after "but"/"mais" outweighs
    the one before, a concession ("malgré") weighs half; questions weigh 0.4, and a doubting one
-   ("vraiment ?", "really?") flips; hedges ("could", "pourrait") weigh 0.7; praise next to a heavy loss with an
-   ironic word ("Bravo", "congratulations") is dropped as sarcasm.
+   ("vraiment ?", "really?") flips; hedges ("could", "pourrait") weigh 0.7; praise next to a heavy
+   loss with an ironic word ("Bravo", "congratulations") is dropped as sarcasm.
 5. Score = tanh(body sum / scale + title sum / SCORE_SCALE): the scale grows with sqrt(evidence
    sentences) for long articles, the title's part does not shrink with length, a body sentence adds
    at most SENTENCE_CAP; a person not named in the title (mostly a speaker) is damped. Label by
