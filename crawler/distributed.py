@@ -24,7 +24,6 @@ import json
 import os
 import re
 import socket
-import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -35,6 +34,7 @@ from crawler.runner import (
     crawl_in_child,
     crawl_in_subprocess,
 )
+from crawler.runner import main as runner_main
 from crawler.sources import SourceConfig, select_sources
 
 DEFAULT_PREFIX = "airace"
@@ -367,16 +367,5 @@ def _project_extensions() -> dict[str, Any]:
     return dict(settings.getdict("EXTENSIONS"))
 
 
-def main() -> int:
-    """Child entry point: read the job as JSON on stdin, crawl, report JSON lines on stdout."""
-    job = json.loads(sys.stdin.read())
-    try:
-        return _child(job)
-    except Exception as e:
-        sys.stdout.write(json.dumps({"event": "error", "message": str(e)}) + "\n")
-        sys.stdout.flush()
-        raise
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(runner_main(_child))

@@ -370,11 +370,11 @@ def crawl_in_child(
     return 0
 
 
-def main() -> int:
+def main(child: Callable[[dict[str, Any]], int] = _child) -> int:
     """Child entry point: read the job as JSON on stdin, crawl, report JSON lines on stdout."""
     job = json.loads(sys.stdin.read())
     try:
-        return _child(job)
+        return child(job)
     except Exception as e:
         sys.stdout.write(json.dumps({"event": "error", "message": str(e)}) + "\n")
         sys.stdout.flush()
