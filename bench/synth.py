@@ -62,6 +62,7 @@ if str(REPO) not in sys.path:  # `python bench/synth.py` puts bench/, not the re
 from bench import synth_vocab as V  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrations import upgrade  # noqa: E402
+from market.instruments import instrument_for  # noqa: E402
 
 PRICES_DIR = REPO / "market" / "data" / "prices"
 PERIOD_START = dt.date(2024, 9, 3)
@@ -77,48 +78,6 @@ WORDS_SIGMA = 0.45
 
 Progress = Callable[[dict[str, Any]], None]
 
-# Instrument metadata for the bundled CSV files: ticker -> (name, kind, exchange, currency, tz, cal).
-INSTRUMENTS: dict[str, tuple[str, str, str, str, str, str]] = {
-    "NVDA": ("NVIDIA Corporation", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "MSFT": ("Microsoft Corporation", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "GOOGL": ("Alphabet Inc. Class A", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "GOOG": ("Alphabet Inc. Class C", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "META": ("Meta Platforms, Inc.", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "AMZN": ("Amazon.com, Inc.", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "AAPL": ("Apple Inc.", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "AVGO": ("Broadcom Inc.", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "TSM": (
-        "Taiwan Semiconductor Manufacturing (ADR)",
-        "equity",
-        "NYSE",
-        "USD",
-        "America/New_York",
-        "XNYS",
-    ),
-    "ASML": ("ASML Holding N.V. (ADR)", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "ORCL": ("Oracle Corporation", "equity", "NYSE", "USD", "America/New_York", "XNYS"),
-    "AMD": ("Advanced Micro Devices, Inc.", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "SMCI": ("Super Micro Computer, Inc.", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "ARM": ("Arm Holdings plc (ADR)", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "BABA": ("Alibaba Group Holding (ADR)", "equity", "NYSE", "USD", "America/New_York", "XNYS"),
-    "BIDU": ("Baidu, Inc. (ADR)", "equity", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "CEG": (
-        "Constellation Energy Corporation",
-        "equity",
-        "NASDAQ",
-        "USD",
-        "America/New_York",
-        "XNYS",
-    ),
-    "VST": ("Vistra Corp.", "equity", "NYSE", "USD", "America/New_York", "XNYS"),
-    "9984.T": ("SoftBank Group Corp.", "equity", "TSE", "JPY", "Asia/Tokyo", "XTKS"),
-    "SPY": ("SPDR S&P 500 ETF Trust", "etf", "NYSEARCA", "USD", "America/New_York", "XNYS"),
-    "QQQ": ("Invesco QQQ Trust", "etf", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "SMH": ("VanEck Semiconductor ETF", "etf", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "^GSPC": ("S&P 500", "index", "SNP", "USD", "America/New_York", "XNYS"),
-    "^IXIC": ("NASDAQ Composite", "index", "NASDAQ", "USD", "America/New_York", "XNYS"),
-    "^SOX": ("PHLX Semiconductor Index", "index", "NASDAQ", "USD", "America/New_York", "XNYS"),
-}
 # Local close hour per calendar: a story published after it moves the next session.
 CLOSE_HOUR = {"XNYS": 16, "XTKS": 15}
 KIND_RANK = {"direct": 0, "parent": 1, "exposure": 2, "theme": 3}
@@ -278,7 +237,7 @@ class _Series:
 
 
 def _series(ticker: str, rows: list[tuple[Any, ...]], bench_rows: list[tuple[Any, ...]]) -> _Series:
-    calendar = INSTRUMENTS[ticker][5]
+    calendar = instrument_for(ticker).calendar
     dates = [r[0] for r in rows]
     price = np.array([r[5] if r[5] is not None else r[4] for r in rows], dtype=float)
     r = np.full(len(price), np.nan)
@@ -802,8 +761,8 @@ def _generate(
     price_files = load_price_files()
     inst_rows, price_rows = [], []
     for ticker, rows in price_files.items():
-        name, kind, exchange, currency, tz, cal = INSTRUMENTS[ticker]
-        inst_rows.append((ticker, name, kind, exchange, currency, tz, cal))
+        i = instrument_for(ticker)
+        inst_rows.append((ticker, i.name, i.kind, i.exchange, i.currency, i.timezone, i.calendar))
         for d, o, h, lo, c, adj, vol, src in rows:
             price_rows.append((ticker, w.day(d), o, h, lo, c, adj, vol, src))
     counts["instruments"] = w.insert("instruments", inst_rows)
@@ -813,9 +772,7 @@ def _generate(
     report("reference", 1, 1)
 
     t = time.perf_counter()
-    reaction_tickers = {
-        k for k, v in INSTRUMENTS.items() if v[1] == "equity" and k in price_files
-    } - {"GOOG"}
+    reaction_tickers = {k for k in price_files if instrument_for(k).kind == "equity"} - {"GOOG"}
     series = {
         k: _series(k, price_files[k], price_files[V.BENCHMARK_SEMIS if k in V.SEMI_TICKERS else V.BENCHMARK_DEFAULT])
         for k in sorted(reaction_tickers)
