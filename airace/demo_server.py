@@ -54,20 +54,6 @@ FOOTER_FR = (
     "une publication fictive : journalistes, analystes, sociétés d'analyse et citations sont "
     "inventés. Les cours cités sont de vrais cours de clôture."
 )
-MONTHS_FR = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
 UI = {
     "en": {"by": "By", "related": "Read more", "home": "Home", "newsletter": "Newsletter"},
     "fr": {"by": "Par", "related": "À lire aussi", "home": "Accueil", "newsletter": "Lettre"},
@@ -77,13 +63,12 @@ UI = {
 # --------------------------------------------------------------------------------- rendering
 def human_date(a: DemoArticle) -> str:
     """The date as a reader sees it: '27 January 2025, 16:45' / '27 janvier 2025'."""
+    from reports.i18n import month_name
+
     d = a.day
-    if a.lang == "fr":
-        text = f"{MONTHS_FR[d.month - 1]} {d.year}"
-        if a.precision != "month":
-            text = f"{d.day} {text}"
-    else:
-        text = f"{d:%B %Y}" if a.precision == "month" else f"{d.day} {d:%B %Y}"
+    text = f"{month_name(d.month, a.lang)} {d.year}"
+    if a.precision != "month":
+        text = f"{d.day} {text}"
     if a.instant is not None:
         offset = a.instant.utcoffset() or dt.timedelta(0)
         text += f", {a.instant:%H:%M} (UTC{offset.total_seconds() / 3600:+g})"

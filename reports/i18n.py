@@ -271,9 +271,13 @@ def format_date(day: dt.date | dt.datetime | None, lang: str, *, long: bool = Fa
         day = day.date()
     if not long:
         return day.isoformat()
-    months = _MONTHS_FR if lang == "fr" else _MONTHS_EN
     first = "1er" if lang == "fr" and day.day == 1 else str(day.day)
-    return f"{first} {months[day.month - 1]} {day.year}"
+    return f"{first} {month_name(day.month, lang)} {day.year}"
+
+
+def month_name(month: int, lang: str) -> str:
+    """`janvier` / `January` for month 1..12."""
+    return (_MONTHS_FR if lang == "fr" else _MONTHS_EN)[month - 1]
 
 
 def format_number(value: float | int | None, lang: str, digits: int = 0, sign: bool = False) -> str:
