@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if not args.no_react:
         from db.engine import make_engine, make_sessionmaker
-        from market.events import react
+        from market.react import react
 
         url, folder = _react_db(args.pairs // 4, args.seed)
         engine = make_engine(url)

@@ -24,21 +24,22 @@ Definitions (offsets are sessions of the ticker's exchange calendar, day 0 from 
   real fall of more than ~42% (or a rise of more than ~70%) in one day is also left out, reported.
 
 `event_study` is vectorised with numpy over all events of a calendar (a 2-D gather of the
-estimation and event windows, masked OLS in closed form); `react` stores the result.
+estimation and event windows, masked OLS in closed form); market/react.py stores the result.
+Left-out events get a structured `Reason` (kind, message, tickers without prices).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
-    from sqlalchemy.orm import Session, sessionmaker
 
 WINDOWS: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (-1, 1), (0, 5))
 ESTIMATION: tuple[int, int] = (-120, -11)
@@ -48,6 +49,33 @@ SPLIT_TOLERANCE = 0.15
 MARKET_MODEL = "market_model"
 MARKET_ADJUSTED = "market_adjusted"
 VERSION = 1
+
+
+class ReasonKind(StrEnum):
+    """Why an (article, ticker) pair got no reaction row (yet)."""
+
+    NO_PRICES = "no prices"  # the ticker or its benchmark has no stored price at all
+    NO_BENCHMARK = "no benchmark"
+    NO_PRICE_YET = "no price yet"  # day 0 after the last stored price: waits
+    WINDOW_WAITS = "window waits"  # a window reaches past the last stored price: waits
+    OUTSIDE_SESSIONS = "outside the stored sessions"
+    FIRST_SESSION = "first stored session"
+    SPLIT = "suspected split"
+    GAP = "gap"
+    NO_DAY0 = "no day 0"  # no trading session could be matched to the publication time
+    NO_ABNORMAL_RETURN = "no abnormal return"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason, with the tickers it is about; `missing` names those without any price."""
+
+    kind: ReasonKind
+    message: str
+    missing: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -65,7 +93,7 @@ class StudyResult:
     """Rows (one dict per event and window) and reasons for events or windows left out."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
-    reasons: dict[Any, str] = field(default_factory=dict)
+    reasons: dict[Any, Reason] = field(default_factory=dict)
     # Events whose day 0 or windows are after the last stored price: try again later.
     waiting: set[Any] = field(default_factory=set)
 
@@ -156,19 +184,36 @@ def event_study(
     for k in np.flatnonzero(~placed).tolist():
         ev = events[k]
         if cs_all[k] < 0:
-            why = f"no prices for {ev.ticker}"
+            why = Reason(ReasonKind.NO_PRICES, f"no prices for {ev.ticker}", (ev.ticker,))
         elif cb_all[k] < 0:
-            why = f"benchmark {ev.benchmark} of {ev.ticker} has no prices"
+            why = Reason(
+                ReasonKind.NO_PRICES,
+                f"benchmark {ev.benchmark} of {ev.ticker} has no prices",
+                (ev.benchmark,),
+            )
         elif day0_all[k] > last_t[k]:
-            why = f"{ev.ticker}: no price yet for {ev.day0} (last {last_dates[ev.ticker]})"
+            last = last_dates[ev.ticker]
+            why = Reason(
+                ReasonKind.NO_PRICE_YET, f"{ev.ticker}: no price yet for {ev.day0} (last {last})"
+            )
             result.waiting.add(ev.key)
         elif day0_all[k] > last_b[k]:
-            why = f"benchmark {ev.benchmark}: no price yet for {ev.day0} (last {last_dates[ev.benchmark]})"
+            last = last_dates[ev.benchmark]
+            why = Reason(
+                ReasonKind.NO_PRICE_YET,
+                f"benchmark {ev.benchmark}: no price yet for {ev.day0} (last {last})",
+            )
             result.waiting.add(ev.key)
         elif not on_session[k]:
-            why = f"{ev.ticker}: {ev.day0} is outside the stored sessions"
+            why = Reason(
+                ReasonKind.OUTSIDE_SESSIONS,
+                f"{ev.ticker}: {ev.day0} is outside the stored sessions",
+            )
         else:
-            why = f"{ev.ticker}: {ev.day0} is the first stored session (no return)"
+            why = Reason(
+                ReasonKind.FIRST_SESSION,
+                f"{ev.ticker}: {ev.day0} is the first stored session (no return)",
+            )
         result.reasons[ev.key] = why
     ok = np.flatnonzero(placed)
     if not len(ok):
@@ -270,10 +315,17 @@ def event_study(
             if not complete[i]:
                 if waits[i]:
                     result.waiting.add(ev.key)
-                    result.reasons.setdefault(ev.key, f"window ({ws},{we}) waits for prices")
+                    result.reasons.setdefault(
+                        ev.key,
+                        Reason(ReasonKind.WINDOW_WAITS, f"window ({ws},{we}) waits for prices"),
+                    )
                 else:
                     result.reasons.setdefault(
-                        ev.key, f"window ({ws},{we}) has a gap in {ev.ticker} or {ev.benchmark}"
+                        ev.key,
+                        Reason(
+                            ReasonKind.GAP,
+                            f"window ({ws},{we}) has a gap in {ev.ticker} or {ev.benchmark}",
+                        ),
                     )
                 continue
             t = tst[i]
@@ -292,53 +344,23 @@ def event_study(
 
 def _missing_reason(
     ev: Event, r_stock: float, r_bench: float, splits: set[tuple[str, dt.date]]
-) -> str:
-
+) -> Reason:
     if (ev.ticker, ev.day0) in splits:
-        return f"{ev.ticker}: suspected unadjusted split on {ev.day0}; not stored"
+        return Reason(
+            ReasonKind.SPLIT, f"{ev.ticker}: suspected unadjusted split on {ev.day0}; not stored"
+        )
     if (ev.benchmark, ev.day0) in splits:
-        return f"benchmark {ev.benchmark}: suspected unadjusted split on {ev.day0}; not stored"
+        return Reason(
+            ReasonKind.SPLIT,
+            f"benchmark {ev.benchmark}: suspected unadjusted split on {ev.day0}; not stored",
+        )
     if math.isnan(r_stock):
-        return f"{ev.ticker}: no close on {ev.day0} or the session before (gap)"
+        return Reason(
+            ReasonKind.GAP, f"{ev.ticker}: no close on {ev.day0} or the session before (gap)"
+        )
     if math.isnan(r_bench):
-        return f"benchmark {ev.benchmark} has no close on {ev.day0} or the session before"
-    return f"{ev.ticker}: no abnormal return on {ev.day0}"
-
-
-@dataclass
-class ReactSummary:
-    """What `react` did: pairs computed, rows written, articles pending (with why), skipped."""
-
-    computed: int = 0
-    rows: int = 0
-    pending: dict[int, str] = field(default_factory=dict)
-    skipped: int = 0
-    skipped_reasons: dict[str, int] = field(default_factory=dict)
-    problems: dict[str, int] = field(default_factory=dict)
-    waiting: int = 0  # pending articles that only wait for newer prices
-
-
-def react(
-    sessions: sessionmaker[Session],
-    *,
-    theme_baskets: dict[str, list[str]],
-    since: dt.date | None = None,
-    progress: Callable[[dict[str, Any]], None] | None = None,
-    benchmark_overrides: Mapping[str, str] | None = None,
-    recompute: bool = False,
-) -> ReactSummary:
-    """Compute and store reactions for analysed articles (published on or after `since`).
-
-    Idempotent: pairs whose four windows are stored at the current version are skipped unless
-    `recompute`. Pairs without prices yet are reported in `.pending` and picked up next run.
-    """
-    from market.react import run_react
-
-    return run_react(
-        sessions,
-        theme_baskets=theme_baskets,
-        since=since,
-        progress=progress,
-        benchmark_overrides=benchmark_overrides,
-        recompute=recompute,
-    )
+        return Reason(
+            ReasonKind.GAP,
+            f"benchmark {ev.benchmark} has no close on {ev.day0} or the session before",
+        )
+    return Reason(ReasonKind.NO_ABNORMAL_RETURN, f"{ev.ticker}: no abnormal return on {ev.day0}")

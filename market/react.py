@@ -1,6 +1,7 @@
 """`react`: from analysed articles to stored reactions (links -> day 0 -> event study -> rows).
 
-Kept apart from market/events.py so the numerical part stays free of database code.
+Kept apart from market/events.py so the numerical part stays free of database code; this module
+imports events.py, never the other way round.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +20,7 @@ from db.models import Article
 from db.prices import instruments, select_prices
 from db.reactions import complete_pairs, save_reactions
 from market.calendar import sessions_for, trading_sessions
-from market.events import VERSION, Event, ReactSummary, event_study, price_panel
+from market.events import VERSION, Event, Reason, ReasonKind, event_study, price_panel
 from market.exposure import Link, links_for_articles
 from market.instruments import benchmark_for, instrument_for
 
@@ -26,7 +28,39 @@ log = logging.getLogger(__name__)
 SAVE_BATCH = 2000
 
 
-def run_react(
+@dataclass
+class ReactSummary:
+    """What `react` did: pairs computed, rows written, articles pending (with why), skipped.
+
+    `reasons` holds the structured reasons per pending article; `pending` the same as one line
+    per article (for people); `problems` counts reasons by kind; `missing_prices` names the
+    tickers (or benchmarks) that have no stored price at all.
+    """
+
+    computed: int = 0
+    rows: int = 0
+    reasons: dict[int, list[Reason]] = field(default_factory=dict)
+    skipped: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    waiting: int = 0  # pending articles that only wait for newer prices
+
+    @property
+    def pending(self) -> dict[int, str]:
+        return {
+            aid: "; ".join(dict.fromkeys(r.message for r in whys))
+            for aid, whys in self.reasons.items()
+        }
+
+    @property
+    def problems(self) -> dict[str, int]:
+        return dict(Counter(str(r.kind) for whys in self.reasons.values() for r in whys))
+
+    @property
+    def missing_prices(self) -> set[str]:
+        return {t for whys in self.reasons.values() for r in whys for t in r.missing}
+
+
+def react(
     sessions: sessionmaker[Session],
     *,
     theme_baskets: Mapping[str, list[str]],
@@ -35,7 +69,11 @@ def run_react(
     benchmark_overrides: Mapping[str, str] | None = None,
     recompute: bool = False,
 ) -> ReactSummary:
-    """See market.events.react."""
+    """Compute and store reactions for analysed articles (published on or after `since`).
+
+    Idempotent: pairs whose four windows are stored at the current version are skipped unless
+    `recompute`. Pairs without prices yet are reported in `.pending` and picked up next run.
+    """
     summary = ReactSummary()
     skipped: Counter[str] = Counter()
     with sessions.begin() as s:
@@ -75,14 +113,14 @@ def run_react(
     for price_row in price_rows:
         by_ticker[price_row[0]].append(price_row)
 
-    reasons: dict[int, list[str]] = defaultdict(list)
+    reasons: dict[int, list[Reason]] = defaultdict(list)
     link_of: dict[tuple[int, str], Link] = {}
     per_calendar: dict[str, list[tuple[int, Link]]] = defaultdict(list)
     for aid, lns in todo.items():
         for ln in lns:
             link_of[(aid, ln.ticker)] = ln
             if not bench[ln.ticker]:
-                reasons[aid].append(f"{ln.ticker}: no benchmark")
+                reasons[aid].append(Reason(ReasonKind.NO_BENCHMARK, f"{ln.ticker}: no benchmark"))
                 continue
             per_calendar[calendar_of[ln.ticker]].append((aid, ln))
 
@@ -104,7 +142,7 @@ def run_react(
             )
         except ValueError as err:
             for aid in aids:
-                reasons[aid].append(str(err))
+                reasons[aid].append(Reason(ReasonKind.NO_DAY0, str(err)))
             continue
         events: list[Event] = []
         for aid, ln in pairs:
@@ -113,7 +151,7 @@ def run_react(
                 if articles[aid][1] in ("month", "unknown") or articles[aid][0] is None:
                     month_only.add(aid)
                 else:
-                    reasons[aid].append(f"{ln.ticker}: {m.reason}")
+                    reasons[aid].append(Reason(ReasonKind.NO_DAY0, f"{ln.ticker}: {m.reason}"))
                 continue
             events.append(Event((aid, ln.ticker), ln.ticker, bench[ln.ticker] or "", m.session))
         if not events:
@@ -122,7 +160,13 @@ def run_react(
         group_rows = [r for t in sorted(names) for r in by_ticker.get(t, [])]
         if not group_rows:
             for ev in events:
-                reasons[ev.key[0]].append(f"no prices for {ev.ticker} or {ev.benchmark}")
+                reasons[ev.key[0]].append(
+                    Reason(
+                        ReasonKind.NO_PRICES,
+                        f"no prices for {ev.ticker} or {ev.benchmark}",
+                        (ev.ticker, ev.benchmark),
+                    )
+                )
             continue
         first = min(r[1] for r in group_rows)
         last = max(r[1] for r in group_rows)
@@ -162,12 +206,7 @@ def run_react(
     summary.computed = len(computed_pairs)
     summary.skipped = sum(skipped.values())
     summary.skipped_reasons = dict(skipped)
-    problems: Counter[str] = Counter()
-    for aid, whys in reasons.items():
-        summary.pending[aid] = "; ".join(dict.fromkeys(whys))
-        for w in whys:
-            problems[w.split(":")[0] if ":" in w else w] += 1
-    summary.problems = dict(problems)
+    summary.reasons = {aid: list(dict.fromkeys(whys)) for aid, whys in reasons.items()}
     summary.waiting = len(waiting)
     for aid, why in list(summary.pending.items())[:20]:
         log.info("article %s pending: %s", aid, why)

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from db.models import Article, Entity, Exposure, Mention, Reaction, Stance, Theme
 from db.reactions import aggregate_car, cross_sectional
 from market.csv_prices import file_name
-from market.events import MIN_ESTIMATION_SESSIONS, react
+from market.events import MIN_ESTIMATION_SESSIONS, ReasonKind
+from market.react import react
 from market.yahoo import load_prices_csv
 from tests.conftest import PRICES_DIR
 
@@ -221,6 +222,14 @@ def test_bad_input_is_reported_and_nothing_wrong_is_stored(loaded, tmp_path) -> 
     assert "waits for prices" in summary.pending[edge]
     assert "split" in summary.pending[split] and not _rows(loaded, split, "SPLT")
     assert month not in summary.pending and no_date not in summary.pending
+    # The same reasons, structured: kinds, and the tickers that have no price at all.
+    kinds = {aid: {r.kind for r in whys} for aid, whys in summary.reasons.items()}
+    assert kinds[gap] == {ReasonKind.GAP} and kinds[bench_gap] == {ReasonKind.GAP}
+    assert kinds[unknown_t] == {ReasonKind.NO_PRICES}
+    assert kinds[future] == {ReasonKind.NO_PRICE_YET}
+    assert kinds[edge] == {ReasonKind.WINDOW_WAITS} and kinds[split] == {ReasonKind.SPLIT}
+    assert summary.missing_prices == {"ZZZZ"}
+    assert summary.problems[ReasonKind.GAP] == 2
     assert summary.skipped_reasons == {
         "date known only to the month or unknown: no day-0 reaction": 2
     }
