@@ -144,225 +144,227 @@ def run_crawl_with_display(
         raise UserError(str(e)) from None
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("crawl")
-    def crawl_cmd(
-        ctx: typer.Context,
-        sources_file: Path | None = typer.Option(
-            None, "--sources", help="Sources file (TOML). Default: settings, then the bundled one."
-        ),
-        source: list[str] = typer.Option(
-            [], "--source", "-s", help="Only this source (repeat for several)."
-        ),
-        since: str | None = typer.Option(
-            None, "--since", help="Skip articles published before this date (YYYY-MM-DD)."
-        ),
-        max_articles: int | None = typer.Option(
-            None, "--max-articles", min=1, help="Stop a source after this many new articles."
-        ),
-        no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the HTTP cache."),
-        as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-        list_sources: bool = typer.Option(
-            False, "--list", help="List the sources and exit, without crawling."
-        ),
-        seed: bool = typer.Option(
-            False, "--seed", help="Push the sources' start URLs into Redis for --distributed."
-        ),
-        distributed: bool = typer.Option(
-            False, "--distributed", help="Crawl from the shared Redis frontier (scrapy-redis)."
-        ),
-        redis_key: str = typer.Option(
-            "airace", "--redis-key", help="Prefix of the Redis keys of --seed and --distributed."
-        ),
-        lease: float = typer.Option(
-            30.0,
-            "--lease",
-            min=1.0,
-            help="With --distributed: seconds before a dead worker's requests are re-queued.",
-        ),
-        idle_exit: bool = typer.Option(
-            False, "--idle-exit", help="With --distributed: exit once the frontier is empty."
-        ),
-    ) -> None:
-        """Crawl the configured news sources and store new AI-race articles.
+def crawl_cmd(
+    ctx: typer.Context,
+    sources_file: Path | None = typer.Option(
+        None, "--sources", help="Sources file (TOML). Default: settings, then the bundled one."
+    ),
+    source: list[str] = typer.Option(
+        [], "--source", "-s", help="Only this source (repeat for several)."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Skip articles published before this date (YYYY-MM-DD)."
+    ),
+    max_articles: int | None = typer.Option(
+        None, "--max-articles", min=1, help="Stop a source after this many new articles."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the HTTP cache."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    list_sources: bool = typer.Option(
+        False, "--list", help="List the sources and exit, without crawling."
+    ),
+    seed: bool = typer.Option(
+        False, "--seed", help="Push the sources' start URLs into Redis for --distributed."
+    ),
+    distributed: bool = typer.Option(
+        False, "--distributed", help="Crawl from the shared Redis frontier (scrapy-redis)."
+    ),
+    redis_key: str = typer.Option(
+        "airace", "--redis-key", help="Prefix of the Redis keys of --seed and --distributed."
+    ),
+    lease: float = typer.Option(
+        30.0,
+        "--lease",
+        min=1.0,
+        help="With --distributed: seconds before a dead worker's requests are re-queued.",
+    ),
+    idle_exit: bool = typer.Option(
+        False, "--idle-exit", help="With --distributed: exit once the frontier is empty."
+    ),
+) -> None:
+    """Crawl the configured news sources and store new AI-race articles.
 
-        A live table shows per-source progress; the final summary (fetched, new, duplicates,
-        irrelevant, dropped and errors by reason) is printed and stored as a crawl run.
+    A live table shows per-source progress; the final summary (fetched, new, duplicates,
+    irrelevant, dropped and errors by reason) is printed and stored as a crawl run.
 
-        Several machines can share one crawl: `airace crawl --seed` pushes the start URLs into
-        Redis (setting redis_url), and each `airace crawl --distributed` worker takes requests
-        from the shared queue and dupefilter (see docs/deployment.md).
+    Several machines can share one crawl: `airace crawl --seed` pushes the start URLs into
+    Redis (setting redis_url), and each `airace crawl --distributed` worker takes requests
+    from the shared queue and dupefilter (see docs/deployment.md).
 
-        Example: airace crawl --source techcrunch-ai --max-articles 50
-        """
-        app_ctx = app_context(ctx)
-        settings = app_ctx.settings
-        sources = load_crawl_sources(settings, sources_file)
-        if list_sources:
-            for s in sources:
-                flags = ("" if s.enabled else " (disabled)") + (
-                    "" if s.verified else " [unchecked]"
-                )
-                typer.echo(f"{s.name}\t{s.kind}\t{s.language or '-'}\t{s.urls[0]}{flags}")
+    Example: airace crawl --source techcrunch-ai --max-articles 50
+    """
+    app_ctx = app_context(ctx)
+    settings = app_ctx.settings
+    sources = load_crawl_sources(settings, sources_file)
+    if list_sources:
+        for s in sources:
+            flags = ("" if s.enabled else " (disabled)") + ("" if s.verified else " [unchecked]")
+            typer.echo(f"{s.name}\t{s.kind}\t{s.language or '-'}\t{s.urls[0]}{flags}")
+        return
+    since_date = parse_date(since, "--since")
+    known = {s.name for s in sources}
+    unknown = [n for n in source if n not in known]
+    if unknown:
+        raise UserError(f"--source: unknown source {unknown[0]!r} (see 'airace crawl --list')")
+    options = crawl_options(
+        settings,
+        source_names=source,
+        since=since_date,
+        max_articles=max_articles,
+        http_cache=False if no_cache else None,
+        log_level=["WARNING", "INFO", "DEBUG"][min(app_ctx.verbose, 2)],
+    )
+    app_ctx.engine  # noqa: B018 - creates and upgrades the database before the child uses it
+    if seed or distributed:
+        from airace.commands import crawl_distributed
+
+        if seed and distributed:
+            raise UserError("--seed and --distributed: run them as two commands")
+        if seed:
+            crawl_distributed.seed_frontier(
+                settings, sources, source, prefix=redis_key, as_json=as_json
+            )
             return
-        since_date = parse_date(since, "--since")
-        known = {s.name for s in sources}
-        unknown = [n for n in source if n not in known]
-        if unknown:
-            raise UserError(f"--source: unknown source {unknown[0]!r} (see 'airace crawl --list')")
-        options = crawl_options(
+        crawl_distributed.distributed_crawl(
             settings,
-            source_names=source,
-            since=since_date,
-            max_articles=max_articles,
-            http_cache=False if no_cache else None,
-            log_level=["WARNING", "INFO", "DEBUG"][min(app_ctx.verbose, 2)],
+            sources,
+            options,
+            relevance_terms(),
+            prefix=redis_key,
+            lease=lease,
+            idle_exit=idle_exit,
+            as_json=as_json,
         )
-        app_ctx.engine  # noqa: B018 - creates and upgrades the database before the child uses it
-        if seed or distributed:
-            from airace.commands import crawl_distributed
-
-            if seed and distributed:
-                raise UserError("--seed and --distributed: run them as two commands")
-            if seed:
-                crawl_distributed.seed_frontier(
-                    settings, sources, source, prefix=redis_key, as_json=as_json
-                )
-                return
-            crawl_distributed.distributed_crawl(
-                settings,
-                sources,
-                options,
-                relevance_terms(),
-                prefix=redis_key,
-                lease=lease,
-                idle_exit=idle_exit,
-                as_json=as_json,
-            )
-            return
-        summary = run_crawl_with_display(
-            settings.database_url, sources, options, relevance_terms(), live=not as_json
-        )
-        if as_json:
-            typer.echo(
-                json.dumps(
-                    {
-                        "run_id": summary.run_id,
-                        "status": summary.status,
-                        "totals": summary.totals,
-                        "per_source": summary.per_source,
-                        "seconds": round(summary.elapsed, 2),
-                    },
-                    indent=2,
-                    default=str,
-                )
-            )
-        else:
-            from rich.console import Console
-
-            title = f"crawl run {summary.run_id}: {summary.status} in {summary.elapsed:.1f}s"
-            Console(width=120).print(_table(summary.per_source, title))
-        if summary.status != "finished":
-            raise UserError(f"crawl run {summary.run_id} failed: {summary.message}")
-
-    @app.command("ingest")
-    def ingest_cmd(
-        ctx: typer.Context,
-        paths: list[Path] = typer.Argument(
-            ..., help="Files or folders: .html, .txt, .jsonl, .warc, .warc.gz."
-        ),
-        since: str | None = typer.Option(
-            None, "--since", help="Skip articles published before this date (YYYY-MM-DD)."
-        ),
-        source: str | None = typer.Option(
-            None, "--source", help="Record the articles under this source name."
-        ),
-        always_relevant: bool = typer.Option(
-            False, "--all", help="Store every article, without the AI-relevance filter."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    ) -> None:
-        """Import articles you already have (.html, .txt, .jsonl, .warc).
-
-        A .txt file may start with a line like `date 2025-02 Title` (date to the month, then the
-        title). Records take the crawl's path: extraction, relevance, dedupe, storage.
-
-        Example: airace ingest saved/*.html notes.txt
-        """
-        from crawler.ingest import IngestError, ingest_paths
-
-        app_ctx = app_context(ctx)
-        since_date = parse_date(since, "--since")
-        if source is not None and not source.replace("-", "").isalnum():
-            raise UserError(f"--source: use letters, digits and dashes, got {source!r}")
-        try:
-            summary = ingest_paths(
-                app_ctx.sessions,
-                paths,
-                relevance_terms(),
-                since=since_date,
-                always_relevant=always_relevant,
-                source=source,
-            )
-        except IngestError as e:
-            raise UserError(str(e)) from None
-        result = summary.as_dict()
-        if as_json:
-            typer.echo(json.dumps(result, indent=2))
-            return
-        typer.echo(
-            "read {read}, new {new}, duplicates {duplicates}, irrelevant {irrelevant}, "
-            "dropped {dropped}, errors {errors}".format(**result)
-        )
-        for reason, n in sorted(result["dropped_by_reason"].items()):
-            typer.echo(f"  dropped {reason}: {n}")
-        for error in result["error_samples"]:
-            typer.echo(f"  error: {error}", err=True)
-
-    @app.command("extract")
-    def extract_cmd(
-        file: str = typer.Argument("-", help="HTML file, or - for stdin."),
-        url: str | None = typer.Option(None, "--url", help="The page's URL (helps extraction)."),
-        as_json: bool = typer.Option(
-            False, "--json", help="Print text and metadata as JSON instead of the text alone."
-        ),
-    ) -> None:
-        """Print the main text of one HTML page (stdin by default), and nothing else.
-
-        Example: curl -s URL | airace extract
-        """
-        from crawler.extract import decode_html, extract_article, extract_text
-
-        if file == "-":
-            stream = getattr(sys.stdin, "buffer", None)
-            raw: str | bytes = stream.read() if stream is not None else sys.stdin.read()
-        else:
-            try:
-                raw = Path(file).expanduser().read_bytes()
-            except OSError as e:
-                raise UserError(f"cannot read {file}: {e.strerror or e}") from None
-        html = decode_html(raw) if isinstance(raw, bytes) else raw
-        if not as_json:
-            text = extract_text(html, url=url)
-            if text:
-                typer.echo(text)
-            return
-        art = extract_article(html, url)
+        return
+    summary = run_crawl_with_display(
+        settings.database_url, sources, options, relevance_terms(), live=not as_json
+    )
+    if as_json:
         typer.echo(
             json.dumps(
                 {
-                    "title": art.title,
-                    "authors": art.authors,
-                    "published": art.published.when.isoformat() if art.published.when else None,
-                    "published_precision": art.published.precision,
-                    "language": art.language,
-                    "canonical_url": art.canonical_url,
-                    "description": art.description,
-                    "site_name": art.site_name,
-                    "top_image": art.top_image,
-                    "text": art.text,
+                    "run_id": summary.run_id,
+                    "status": summary.status,
+                    "totals": summary.totals,
+                    "per_source": summary.per_source,
+                    "seconds": round(summary.elapsed, 2),
                 },
-                ensure_ascii=False,
                 indent=2,
+                default=str,
             )
         )
+    else:
+        from rich.console import Console
+
+        title = f"crawl run {summary.run_id}: {summary.status} in {summary.elapsed:.1f}s"
+        Console(width=120).print(_table(summary.per_source, title))
+    if summary.status != "finished":
+        raise UserError(f"crawl run {summary.run_id} failed: {summary.message}")
+
+
+def ingest_cmd(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(
+        ..., help="Files or folders: .html, .txt, .jsonl, .warc, .warc.gz."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Skip articles published before this date (YYYY-MM-DD)."
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help="Record the articles under this source name."
+    ),
+    always_relevant: bool = typer.Option(
+        False, "--all", help="Store every article, without the AI-relevance filter."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Import articles you already have (.html, .txt, .jsonl, .warc).
+
+    A .txt file may start with a line like `date 2025-02 Title` (date to the month, then the
+    title). Records take the crawl's path: extraction, relevance, dedupe, storage.
+
+    Example: airace ingest saved/*.html notes.txt
+    """
+    from crawler.ingest import IngestError, ingest_paths
+
+    app_ctx = app_context(ctx)
+    since_date = parse_date(since, "--since")
+    if source is not None and not source.replace("-", "").isalnum():
+        raise UserError(f"--source: use letters, digits and dashes, got {source!r}")
+    try:
+        summary = ingest_paths(
+            app_ctx.sessions,
+            paths,
+            relevance_terms(),
+            since=since_date,
+            always_relevant=always_relevant,
+            source=source,
+        )
+    except IngestError as e:
+        raise UserError(str(e)) from None
+    result = summary.as_dict()
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    typer.echo(
+        "read {read}, new {new}, duplicates {duplicates}, irrelevant {irrelevant}, "
+        "dropped {dropped}, errors {errors}".format(**result)
+    )
+    for reason, n in sorted(result["dropped_by_reason"].items()):
+        typer.echo(f"  dropped {reason}: {n}")
+    for error in result["error_samples"]:
+        typer.echo(f"  error: {error}", err=True)
+
+
+def extract_cmd(
+    file: str = typer.Argument("-", help="HTML file, or - for stdin."),
+    url: str | None = typer.Option(None, "--url", help="The page's URL (helps extraction)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print text and metadata as JSON instead of the text alone."
+    ),
+) -> None:
+    """Print the main text of one HTML page (stdin by default), and nothing else.
+
+    Example: curl -s URL | airace extract
+    """
+    from crawler.extract import decode_html, extract_article, extract_text
+
+    if file == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        raw: str | bytes = stream.read() if stream is not None else sys.stdin.read()
+    else:
+        try:
+            raw = Path(file).expanduser().read_bytes()
+        except OSError as e:
+            raise UserError(f"cannot read {file}: {e.strerror or e}") from None
+    html = decode_html(raw) if isinstance(raw, bytes) else raw
+    if not as_json:
+        text = extract_text(html, url=url)
+        if text:
+            typer.echo(text)
+        return
+    art = extract_article(html, url)
+    typer.echo(
+        json.dumps(
+            {
+                "title": art.title,
+                "authors": art.authors,
+                "published": art.published.when.isoformat() if art.published.when else None,
+                "published_precision": art.published.precision,
+                "language": art.language,
+                "canonical_url": art.canonical_url,
+                "description": art.description,
+                "site_name": art.site_name,
+                "top_image": art.top_image,
+                "text": art.text,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("crawl")(crawl_cmd)
+    app.command("ingest")(ingest_cmd)
+    app.command("extract")(extract_cmd)

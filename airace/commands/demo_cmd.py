@@ -118,50 +118,52 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def demo_cmd(
+    ctx: typer.Context,
+    out: Path = typer.Option(
+        Path("airace-demo"), "--out", "-o", help="Folder for the database, PDF and HTML."
+    ),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Database URL to fill instead of a fresh SQLite file <out>/airace.db.",
+    ),
+    subset: bool = typer.Option(
+        False,
+        "--subset",
+        help="Serve only the articles of 2025-01-20..2025-02-02 (faster; used by the tests).",
+    ),
+    lang: str = typer.Option("en", "--lang", help="Language of the briefing: en or fr."),
+) -> None:
+    """The whole product offline: sample site, crawl, analysis, prices, briefing.
+
+    Starts a sample news site on 127.0.0.1 (45 articles written for the demo, EN and FR,
+    January-February 2025), crawls it with the real spiders, analyses the articles, loads
+    the real daily prices bundled with airace, computes the stock reactions and writes the
+    weekly briefing for 2025-W05 (the DeepSeek week) as PDF and HTML into --out. Needs no
+    network. The global --db works too: `airace --db URL demo`.
+
+    Example: airace demo --out ./airace-demo
+    """
+    from airace.demo import run_demo
+
+    appctx = app_context(ctx)
+    if lang not in ("en", "fr"):
+        raise UserError(f"--lang: expected en or fr, got {lang!r}")
+    if db is None and appctx.origins.get("database_url") == "cli":
+        db = appctx.settings.database_url  # `airace --db URL demo`
+    settings = appctx.settings.replace(report_language=lang)
+    if not appctx.verbose:
+        _quiet_libraries()
+    display = StageDisplay()
+    ok = False
+    try:
+        result = run_demo(settings, out, db, subset=subset, progress=display)
+        ok = True
+    finally:
+        display.close(ok)
+    print_summary(result)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("demo")
-    def demo_cmd(
-        ctx: typer.Context,
-        out: Path = typer.Option(
-            Path("airace-demo"), "--out", "-o", help="Folder for the database, PDF and HTML."
-        ),
-        db: str | None = typer.Option(
-            None,
-            "--db",
-            help="Database URL to fill instead of a fresh SQLite file <out>/airace.db.",
-        ),
-        subset: bool = typer.Option(
-            False,
-            "--subset",
-            help="Serve only the articles of 2025-01-20..2025-02-02 (faster; used by the tests).",
-        ),
-        lang: str = typer.Option("en", "--lang", help="Language of the briefing: en or fr."),
-    ) -> None:
-        """The whole product offline: sample site, crawl, analysis, prices, briefing.
-
-        Starts a sample news site on 127.0.0.1 (45 articles written for the demo, EN and FR,
-        January-February 2025), crawls it with the real spiders, analyses the articles, loads
-        the real daily prices bundled with airace, computes the stock reactions and writes the
-        weekly briefing for 2025-W05 (the DeepSeek week) as PDF and HTML into --out. Needs no
-        network. The global --db works too: `airace --db URL demo`.
-
-        Example: airace demo --out ./airace-demo
-        """
-        from airace.demo import run_demo
-
-        appctx = app_context(ctx)
-        if lang not in ("en", "fr"):
-            raise UserError(f"--lang: expected en or fr, got {lang!r}")
-        if db is None and appctx.origins.get("database_url") == "cli":
-            db = appctx.settings.database_url  # `airace --db URL demo`
-        settings = appctx.settings.replace(report_language=lang)
-        if not appctx.verbose:
-            _quiet_libraries()
-        display = StageDisplay()
-        ok = False
-        try:
-            result = run_demo(settings, out, db, subset=subset, progress=display)
-            ok = True
-        finally:
-            display.close(ok)
-        print_summary(result)
+    app.command("demo")(demo_cmd)

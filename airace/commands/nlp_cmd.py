@@ -107,120 +107,121 @@ def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
         typer.echo(f"  failed: {line}", err=True)
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("analyze")
-    def analyze_cmd(
-        ctx: typer.Context,
-        since: str | None = typer.Option(
-            None, "--since", help="Only articles published (or fetched) on or after this date."
-        ),
-        reprocess: bool = typer.Option(
-            False, "--reprocess", help="Analyse again articles already analysed by this version."
-        ),
-        limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after N articles."),
-        worker: bool = typer.Option(
-            False,
-            "--worker",
-            help="Run as one of several analysis workers sharing the backlog (PostgreSQL only).",
-        ),
-        lease: float = typer.Option(
-            600.0,
-            "--lease",
-            min=1.0,
-            help="With --worker: seconds a claimed batch stays reserved without a renewal.",
-        ),
-        idle_exit: bool = typer.Option(
-            False, "--idle-exit", help="With --worker: exit when no article is left to analyse."
-        ),
-    ) -> None:
-        """Analyse stored articles: entities, stance, themes, embeddings.
+def analyze_cmd(
+    ctx: typer.Context,
+    since: str | None = typer.Option(
+        None, "--since", help="Only articles published (or fetched) on or after this date."
+    ),
+    reprocess: bool = typer.Option(
+        False, "--reprocess", help="Analyse again articles already analysed by this version."
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after N articles."),
+    worker: bool = typer.Option(
+        False,
+        "--worker",
+        help="Run as one of several analysis workers sharing the backlog (PostgreSQL only).",
+    ),
+    lease: float = typer.Option(
+        600.0,
+        "--lease",
+        min=1.0,
+        help="With --worker: seconds a claimed batch stays reserved without a renewal.",
+    ),
+    idle_exit: bool = typer.Option(
+        False, "--idle-exit", help="With --worker: exit when no article is left to analyse."
+    ),
+) -> None:
+    """Analyse stored articles: entities, stance, themes, embeddings.
 
-        Picks articles that are new or were analysed by an older pipeline version, in batches
-        committed one by one; a killed run resumes where it stopped. With --worker, run as many
-        processes as you like (on several machines) against one PostgreSQL database: they share
-        the backlog, never analyse an article twice, and take over a dead worker's batch once its
-        lease has passed. SQLite has one writer: --worker is refused there.
+    Picks articles that are new or were analysed by an older pipeline version, in batches
+    committed one by one; a killed run resumes where it stopped. With --worker, run as many
+    processes as you like (on several machines) against one PostgreSQL database: they share
+    the backlog, never analyse an article twice, and take over a dead worker's batch once its
+    lease has passed. SQLite has one writer: --worker is refused there.
 
-        Example: airace analyze --since 2025-01-01
-        Example: airace --db postgresql+psycopg://db/airace analyze --worker --idle-exit
-        """
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    Example: airace analyze --since 2025-01-01
+    Example: airace --db postgresql+psycopg://db/airace analyze --worker --idle-exit
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        from nlp.analyze import analyze_pending
+    from nlp.analyze import analyze_pending
 
-        app_ctx = app_context(ctx)
-        start = parse_date(since, "--since")
-        if not worker and (idle_exit or lease != 600.0):
-            raise UserError("--lease and --idle-exit go with --worker")
-        if worker:
-            if since is not None or reprocess or limit is not None:
-                raise UserError(
-                    "--worker takes the whole backlog: drop --since/--reprocess/--limit"
-                )
-            _run_worker(app_ctx, lease=lease, idle_exit=idle_exit)
-            return
-        analyzer = make_analyzer(app_ctx.settings)
-        _load_models(analyzer)
-        sessions = app_ctx.sessions
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            transient=False,
-            console=None,
-            disable=not sys.stderr.isatty(),
-        ) as bar:
-            task = bar.add_task("analysing", total=None)
+    app_ctx = app_context(ctx)
+    start = parse_date(since, "--since")
+    if not worker and (idle_exit or lease != 600.0):
+        raise UserError("--lease and --idle-exit go with --worker")
+    if worker:
+        if since is not None or reprocess or limit is not None:
+            raise UserError("--worker takes the whole backlog: drop --since/--reprocess/--limit")
+        _run_worker(app_ctx, lease=lease, idle_exit=idle_exit)
+        return
+    analyzer = make_analyzer(app_ctx.settings)
+    _load_models(analyzer)
+    sessions = app_ctx.sessions
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+        console=None,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("analysing", total=None)
 
-            def progress(summary: Any) -> None:
-                bar.update(task, total=summary.total, completed=summary.processed)
+        def progress(summary: Any) -> None:
+            bar.update(task, total=summary.total, completed=summary.processed)
 
-            summary = analyze_pending(
-                sessions,
-                analyzer,
-                since=start,
-                reprocess=reprocess,
-                limit=limit,
-                batch_size=app_ctx.settings.analysis_batch_size,
-                progress=progress,
-            )
-        skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "0"
-        typer.echo(f"analysed {summary.analysed}, skipped {skipped}, failed {summary.failed}")
-        for line in summary.failures:
-            typer.echo(f"  failed: {line}", err=True)
+        summary = analyze_pending(
+            sessions,
+            analyzer,
+            since=start,
+            reprocess=reprocess,
+            limit=limit,
+            batch_size=app_ctx.settings.analysis_batch_size,
+            progress=progress,
+        )
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "0"
+    typer.echo(f"analysed {summary.analysed}, skipped {skipped}, failed {summary.failed}")
+    for line in summary.failures:
+        typer.echo(f"  failed: {line}", err=True)
 
-    @app.command("annotate")
-    def annotate_cmd(
-        ctx: typer.Context,
-        input: Path = typer.Argument(
-            ..., help='JSONL file of {"id", "text", "title"?, ...}; - for stdin.'
-        ),
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Output JSONL (default stdout)."
-        ),
-    ) -> None:
-        """Analyse a JSONL file of texts without a database; one JSON result per line.
 
-        Output line: {"id", "language", "entities": [...], "stances": [...], "themes": [...]}.
+def annotate_cmd(
+    ctx: typer.Context,
+    input: Path = typer.Argument(
+        ..., help='JSONL file of {"id", "text", "title"?, ...}; - for stdin.'
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Output JSONL (default stdout)."
+    ),
+) -> None:
+    """Analyse a JSONL file of texts without a database; one JSON result per line.
 
-        Example: airace annotate in.jsonl -o out.jsonl
-        """
-        # The output has no vectors: the embedding model is not loaded.
-        analyzer = make_analyzer(app_context(ctx).settings, embeddings=False)
-        items = list(_read_jsonl(input))
-        _load_models(analyzer)
-        try:
-            out = output.open("w", encoding="utf-8") if output else sys.stdout
-        except OSError as e:
-            raise UserError(f"cannot write {output}: {e.strerror}") from None
-        n = 0
-        try:
-            for result in analyzer.annotate(items):
-                out.write(json.dumps(result, ensure_ascii=False) + "\n")
-                n += 1
-        finally:
-            if output:
-                out.close()
+    Output line: {"id", "language", "entities": [...], "stances": [...], "themes": [...]}.
+
+    Example: airace annotate in.jsonl -o out.jsonl
+    """
+    # The output has no vectors: the embedding model is not loaded.
+    analyzer = make_analyzer(app_context(ctx).settings, embeddings=False)
+    items = list(_read_jsonl(input))
+    _load_models(analyzer)
+    try:
+        out = output.open("w", encoding="utf-8") if output else sys.stdout
+    except OSError as e:
+        raise UserError(f"cannot write {output}: {e.strerror}") from None
+    n = 0
+    try:
+        for result in analyzer.annotate(items):
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            n += 1
+    finally:
         if output:
-            typer.echo(f"annotated {n} texts -> {output}", err=True)
+            out.close()
+    if output:
+        typer.echo(f"annotated {n} texts -> {output}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("analyze")(analyze_cmd)
+    app.command("annotate")(annotate_cmd)

@@ -67,299 +67,300 @@ def _check_limit(limit: int) -> int:
     return limit
 
 
-def register(app: typer.Typer) -> None:
-    query_app = typer.Typer(
-        help=(
-            "Query articles, entities and reactions (field names: docs/queries.md).\n\n"
-            "Example: airace query articles --entity Google --format json"
-        ),
-        no_args_is_help=True,
-    )
-    app.add_typer(query_app, name="query")
+query_app = typer.Typer(
+    help=(
+        "Query articles, entities and reactions (field names: docs/queries.md).\n\n"
+        "Example: airace query articles --entity Google --format json"
+    ),
+    no_args_is_help=True,
+)
 
-    @query_app.command("articles")
-    def query_articles(
-        ctx: typer.Context,
-        entity: str | None = typer.Option(
-            None, "--entity", "-e", help="Entity name, key or alias (Google finds Alphabet)."
-        ),
-        ticker: str | None = typer.Option(
-            None, "--ticker", "-t", help="Articles about entities listed as this ticker."
-        ),
-        theme: str | None = typer.Option(None, "--theme", help="Theme name, e.g. efficiency."),
-        stance: str | None = typer.Option(
-            None,
-            "--stance",
-            help="favourable, unfavourable or neutral (toward --entity when given).",
-        ),
-        since: str | None = typer.Option(None, "--since", help="First day, YYYY-MM-DD (UTC)."),
-        until: str | None = typer.Option(None, "--until", help="Last day, YYYY-MM-DD (UTC)."),
-        lang: str | None = typer.Option(None, "--lang", help="Language code: en or fr."),
-        source: str | None = typer.Option(None, "--source", help="Source name."),
-        limit: int = typer.Option(50, "--limit", "-n", help="Most rows to print."),
-        fmt: Format = _format_option(),
-    ) -> None:
-        """Newest articles matching every filter, with their entities (ticker, stance).
 
-        JSON fields: id, url, title, source, language, published_at, entities [key, name, type,
-        ticker, mentions, salience, stance, stance_score], themes [theme, score].
+@query_app.command("articles")
+def query_articles(
+    ctx: typer.Context,
+    entity: str | None = typer.Option(
+        None, "--entity", "-e", help="Entity name, key or alias (Google finds Alphabet)."
+    ),
+    ticker: str | None = typer.Option(
+        None, "--ticker", "-t", help="Articles about entities listed as this ticker."
+    ),
+    theme: str | None = typer.Option(None, "--theme", help="Theme name, e.g. efficiency."),
+    stance: str | None = typer.Option(
+        None,
+        "--stance",
+        help="favourable, unfavourable or neutral (toward --entity when given).",
+    ),
+    since: str | None = typer.Option(None, "--since", help="First day, YYYY-MM-DD (UTC)."),
+    until: str | None = typer.Option(None, "--until", help="Last day, YYYY-MM-DD (UTC)."),
+    lang: str | None = typer.Option(None, "--lang", help="Language code: en or fr."),
+    source: str | None = typer.Option(None, "--source", help="Source name."),
+    limit: int = typer.Option(50, "--limit", "-n", help="Most rows to print."),
+    fmt: Format = _format_option(),
+) -> None:
+    """Newest articles matching every filter, with their entities (ticker, stance).
 
-        Example: airace query articles --entity Google --since 2025-01-01 --format json
-        """
-        from db.queries import articles
+    JSON fields: id, url, title, source, language, published_at, entities [key, name, type,
+    ticker, mentions, salience, stance, stance_score], themes [theme, score].
 
-        with app_context(ctx).sessions() as session:
-            rows = _lookup(
-                articles,
-                session,
-                entity=entity,
-                ticker=ticker,
-                theme=theme,
-                stance=stance,
-                since=parse_date(since, "--since"),
-                until=parse_date(until, "--until"),
-                lang=lang,
-                source=source,
-                limit=_check_limit(limit),
-            )
-        if fmt is not Format.table:
-            emit(rows, fmt, columns=_article_columns())
-            return
-        table = [
-            {
-                "id": r["id"],
-                "date": _day(r["published_at"]),
-                "source": _short(r["source"], 14),
-                "lang": r["language"] or "",
-                "title": _short(r["title"], _room(84)),
-                "entities": _short(
-                    ", ".join(
-                        e["name"]
-                        + (f" ({e['ticker']})" if e["ticker"] else "")
-                        + STANCE_MARK[e["stance"]]
-                        for e in r["entities"]
-                    ),
-                    30,
-                ),
-            }
-            for r in rows
-        ]
-        emit(table, fmt, columns=["id", "date", "source", "lang", "title", "entities"])
+    Example: airace query articles --entity Google --since 2025-01-01 --format json
+    """
+    from db.queries import articles
 
-    @query_app.command("entities")
-    def query_entities(
-        ctx: typer.Context,
-        since: str | None = typer.Option(
-            None, "--since", help="First day (default: 6 days before --until)."
-        ),
-        until: str | None = typer.Option(None, "--until", help="Last day (default: today, UTC)."),
-        type_: str | None = typer.Option(
-            None, "--type", help="company, ai_lab, model, product, person, government, ..."
-        ),
-        limit: int = typer.Option(50, "--limit", "-n", help="Most rows to print."),
-        fmt: Format = _format_option(),
-    ) -> None:
-        """Most-mentioned entities of a period, net stance, and trend against the previous period.
-
-        The previous period has the same length and ends the day before --since.
-        JSON fields: id, key, name, type, ticker, articles, mentions, favourable, unfavourable,
-        net_stance, articles_prev, net_stance_prev, articles_change, stance_change, trend
-        (up | down | flat | new).
-
-        Example: airace query entities --since 2025-01-20 --until 2025-01-26 --type company
-        """
-        from db.models import ENTITY_TYPES
-        from db.queries import ENTITY_FIELDS, entities
-
-        if type_ is not None and type_ not in ENTITY_TYPES:
-            raise UserError(f"--type must be one of {', '.join(ENTITY_TYPES)}, got {type_!r}")
-        with app_context(ctx).sessions() as session:
-            rows = _lookup(
-                entities,
-                session,
-                since=parse_date(since, "--since"),
-                until=parse_date(until, "--until"),
-                type=type_,
-                limit=_check_limit(limit),
-            )
-        if fmt is not Format.table:
-            emit(rows, fmt, columns=ENTITY_FIELDS)
-            return
-        table = [
-            {
-                "name": _short(r["name"], 24),
-                "type": r["type"],
-                "ticker": r["ticker"] or "",
-                "articles": r["articles"],
-                "prev": r["articles_prev"],
-                "trend": r["trend"],
-                "net stance": _signed(r["net_stance"]),
-                "change": _signed(r["stance_change"]),
-            }
-            for r in rows
-        ]
-        emit(table, fmt, columns=list(table[0]) if table else None)
-
-    @query_app.command("reactions")
-    def query_reactions(
-        ctx: typer.Context,
-        ticker: str | None = typer.Option(None, "--ticker", "-t", help="Only this ticker."),
-        entity: str | None = typer.Option(
-            None, "--entity", "-e", help="Only stories mentioning this entity (name or alias)."
-        ),
-        window: str = typer.Option(
-            "0,1", "--window", "-w", help="Event window in sessions: 0,0 | 0,1 | -1,1 | 0,5."
-        ),
-        min_abs_car: float | None = typer.Option(
-            None, "--min-abs-car", help="Only moves with |CAR| at least this (0.05 = 5%)."
-        ),
-        since: str | None = typer.Option(None, "--since", help="First event day, YYYY-MM-DD."),
-        until: str | None = typer.Option(None, "--until", help="Last event day, YYYY-MM-DD."),
-        limit: int = typer.Option(20, "--limit", "-n", help="Most rows to print."),
-        fmt: Format = _format_option(),
-    ) -> None:
-        """The biggest moves (largest |CAR| first) with the stories behind them.
-
-        JSON fields: article_id, title, url, published_at, ticker, event_date, window, link_type,
-        link_weight, via, stance, stance_score, raw_return, abnormal_return (day 0), car, t_stat,
-        benchmark, model. Returns are fractions (-0.17 = -17%).
-
-        Example: airace query reactions --ticker NVDA --window 0,1 --min-abs-car 0.05
-        """
-        from db.queries import REACTION_FIELDS, parse_window, reactions
-
-        try:
-            span = parse_window(window)
-        except ValueError as e:
-            raise UserError(f"--window: {e}") from None
-        with app_context(ctx).sessions() as session:
-            rows = _lookup(
-                reactions,
-                session,
-                ticker=ticker,
-                entity=entity,
-                window=span,
-                min_abs_car=min_abs_car,
-                since=parse_date(since, "--since"),
-                until=parse_date(until, "--until"),
-                limit=_check_limit(limit),
-            )
-        if fmt is not Format.table:
-            emit(rows, fmt, columns=REACTION_FIELDS)
-            return
-        table = [
-            {
-                "day": str(r["event_date"]),
-                "ticker": r["ticker"],
-                "CAR": _pct(r["car"]),
-                "AR0": _pct(r["abnormal_return"]),
-                "t": "" if r["t_stat"] is None else f"{r['t_stat']:.1f}",
-                "link": r["link_type"],
-                "stance": STANCE_MARK[r["stance"]],
-                "story": _short(r["title"], _room(76)),
-            }
-            for r in rows
-        ]
-        emit(table, fmt, columns=list(table[0]) if table else None)
-
-    @app.command("search")
-    def search_cmd(
-        ctx: typer.Context,
-        text: str = typer.Argument(..., help="What to look for: words, names, tickers."),
-        limit: int = typer.Option(10, "--limit", "-n", help="Most rows to print."),
-        since: str | None = typer.Option(None, "--since", help="First day, YYYY-MM-DD (UTC)."),
-        keywords_only: bool = typer.Option(
-            False, "--keywords-only", help="Skip the embedding model (fast start, exact words)."
-        ),
-        fmt: Format = _format_option(),
-    ) -> None:
-        """Semantic search over articles blended with keyword matching (names, tickers exactly).
-
-        Uses the `embedding_model` setting; only vectors of that model are compared.
-        JSON fields: id, url, title, source, language, published_at, score (fused),
-        similarity (cosine), semantic_rank, keyword_rank.
-
-        Example: airace search "cheaper training of reasoning models" --limit 5
-        """
-        from airace.search import SEARCH_FIELDS, search
-
-        if not text.strip():
-            raise UserError("search text is empty")
-        actx = app_context(ctx)
-        encoder = None if keywords_only else _encoder(actx.settings.embedding_model)
-        with actx.sessions() as session:
-            rows = search(
-                session,
-                text,
-                encoder=encoder,
-                limit=_check_limit(limit),
-                since=parse_date(since, "--since"),
-            )
-        if fmt is not Format.table:
-            emit(rows, fmt, columns=SEARCH_FIELDS)
-            return
-        table = [
-            {
-                "id": r["id"],
-                "date": _day(r["published_at"]),
-                "source": _short(r["source"], 14),
-                "title": _short(r["title"], _room(56)),
-                "sim": "" if r["similarity"] is None else f"{r['similarity']:.2f}",
-                "kw": r["keyword_rank"] or "",
-            }
-            for r in rows
-        ]
-        emit(table, fmt, columns=["id", "date", "source", "title", "sim", "kw"])
-
-    @app.command("sql")
-    def sql_cmd(
-        ctx: typer.Context,
-        statement: str = typer.Argument(..., help="One SQL statement (read-only)."),
-        limit: int = typer.Option(1000, "--limit", "-n", help="Most rows to print."),
-        fmt: Format = _format_option(),
-    ) -> None:
-        """Run read-only SQL against the store; the database itself refuses any write.
-
-        SQLite opens the file read-only (mode=ro, query_only); PostgreSQL runs the statement in
-        a read-only transaction. Field names are the statement's column names.
-
-        Example: airace sql "SELECT language, count(*) AS n FROM articles GROUP BY language"
-        """
-        actx = app_context(ctx)
-        columns, rows = run_readonly_sql(actx.settings.database_url, statement, _check_limit(limit))
-        if fmt is Format.table:
-            rows = [{k: _cell(v) for k, v in r.items()} for r in rows]
-        else:
-            rows = [{k: _jsonable_cell(v) for k, v in r.items()} for r in rows]
-        emit(rows, fmt, columns=columns)
-
-    @app.command("browse")
-    def browse_cmd(
-        ctx: typer.Context,
-        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-        port: int = typer.Option(8001, "--port", "-p", help="Port (0: any free port)."),
-        open_browser: bool = typer.Option(False, "--open", "-o", help="Open a web browser."),
-    ) -> None:
-        """Open the SQLite store in Datasette with canned queries and facets (pip install airace[browse]).
-
-        The canned queries and facets are in airace/datasette_metadata.json.
-
-        Example: airace browse --open
-        """
-        import subprocess
-        from pathlib import Path
-
-        argv = datasette_argv(
-            app_context(ctx).settings.database_url, host=host, port=port, open_browser=open_browser
+    with app_context(ctx).sessions() as session:
+        rows = _lookup(
+            articles,
+            session,
+            entity=entity,
+            ticker=ticker,
+            theme=theme,
+            stance=stance,
+            since=parse_date(since, "--since"),
+            until=parse_date(until, "--until"),
+            lang=lang,
+            source=source,
+            limit=_check_limit(limit),
         )
-        metadata = Path(argv[argv.index("--metadata") + 1])
-        try:
-            code = subprocess.call(argv)
-        except KeyboardInterrupt:
-            code = 0
-        finally:
-            metadata.unlink(missing_ok=True)
-        raise typer.Exit(code)
+    if fmt is not Format.table:
+        emit(rows, fmt, columns=_article_columns())
+        return
+    table = [
+        {
+            "id": r["id"],
+            "date": _day(r["published_at"]),
+            "source": _short(r["source"], 14),
+            "lang": r["language"] or "",
+            "title": _short(r["title"], _room(84)),
+            "entities": _short(
+                ", ".join(
+                    e["name"]
+                    + (f" ({e['ticker']})" if e["ticker"] else "")
+                    + STANCE_MARK[e["stance"]]
+                    for e in r["entities"]
+                ),
+                30,
+            ),
+        }
+        for r in rows
+    ]
+    emit(table, fmt, columns=["id", "date", "source", "lang", "title", "entities"])
+
+
+@query_app.command("entities")
+def query_entities(
+    ctx: typer.Context,
+    since: str | None = typer.Option(
+        None, "--since", help="First day (default: 6 days before --until)."
+    ),
+    until: str | None = typer.Option(None, "--until", help="Last day (default: today, UTC)."),
+    type_: str | None = typer.Option(
+        None, "--type", help="company, ai_lab, model, product, person, government, ..."
+    ),
+    limit: int = typer.Option(50, "--limit", "-n", help="Most rows to print."),
+    fmt: Format = _format_option(),
+) -> None:
+    """Most-mentioned entities of a period, net stance, and trend against the previous period.
+
+    The previous period has the same length and ends the day before --since.
+    JSON fields: id, key, name, type, ticker, articles, mentions, favourable, unfavourable,
+    net_stance, articles_prev, net_stance_prev, articles_change, stance_change, trend
+    (up | down | flat | new).
+
+    Example: airace query entities --since 2025-01-20 --until 2025-01-26 --type company
+    """
+    from db.models import ENTITY_TYPES
+    from db.queries import ENTITY_FIELDS, entities
+
+    if type_ is not None and type_ not in ENTITY_TYPES:
+        raise UserError(f"--type must be one of {', '.join(ENTITY_TYPES)}, got {type_!r}")
+    with app_context(ctx).sessions() as session:
+        rows = _lookup(
+            entities,
+            session,
+            since=parse_date(since, "--since"),
+            until=parse_date(until, "--until"),
+            type=type_,
+            limit=_check_limit(limit),
+        )
+    if fmt is not Format.table:
+        emit(rows, fmt, columns=ENTITY_FIELDS)
+        return
+    table = [
+        {
+            "name": _short(r["name"], 24),
+            "type": r["type"],
+            "ticker": r["ticker"] or "",
+            "articles": r["articles"],
+            "prev": r["articles_prev"],
+            "trend": r["trend"],
+            "net stance": _signed(r["net_stance"]),
+            "change": _signed(r["stance_change"]),
+        }
+        for r in rows
+    ]
+    emit(table, fmt, columns=list(table[0]) if table else None)
+
+
+@query_app.command("reactions")
+def query_reactions(
+    ctx: typer.Context,
+    ticker: str | None = typer.Option(None, "--ticker", "-t", help="Only this ticker."),
+    entity: str | None = typer.Option(
+        None, "--entity", "-e", help="Only stories mentioning this entity (name or alias)."
+    ),
+    window: str = typer.Option(
+        "0,1", "--window", "-w", help="Event window in sessions: 0,0 | 0,1 | -1,1 | 0,5."
+    ),
+    min_abs_car: float | None = typer.Option(
+        None, "--min-abs-car", help="Only moves with |CAR| at least this (0.05 = 5%)."
+    ),
+    since: str | None = typer.Option(None, "--since", help="First event day, YYYY-MM-DD."),
+    until: str | None = typer.Option(None, "--until", help="Last event day, YYYY-MM-DD."),
+    limit: int = typer.Option(20, "--limit", "-n", help="Most rows to print."),
+    fmt: Format = _format_option(),
+) -> None:
+    """The biggest moves (largest |CAR| first) with the stories behind them.
+
+    JSON fields: article_id, title, url, published_at, ticker, event_date, window, link_type,
+    link_weight, via, stance, stance_score, raw_return, abnormal_return (day 0), car, t_stat,
+    benchmark, model. Returns are fractions (-0.17 = -17%).
+
+    Example: airace query reactions --ticker NVDA --window 0,1 --min-abs-car 0.05
+    """
+    from db.queries import REACTION_FIELDS, parse_window, reactions
+
+    try:
+        span = parse_window(window)
+    except ValueError as e:
+        raise UserError(f"--window: {e}") from None
+    with app_context(ctx).sessions() as session:
+        rows = _lookup(
+            reactions,
+            session,
+            ticker=ticker,
+            entity=entity,
+            window=span,
+            min_abs_car=min_abs_car,
+            since=parse_date(since, "--since"),
+            until=parse_date(until, "--until"),
+            limit=_check_limit(limit),
+        )
+    if fmt is not Format.table:
+        emit(rows, fmt, columns=REACTION_FIELDS)
+        return
+    table = [
+        {
+            "day": str(r["event_date"]),
+            "ticker": r["ticker"],
+            "CAR": _pct(r["car"]),
+            "AR0": _pct(r["abnormal_return"]),
+            "t": "" if r["t_stat"] is None else f"{r['t_stat']:.1f}",
+            "link": r["link_type"],
+            "stance": STANCE_MARK[r["stance"]],
+            "story": _short(r["title"], _room(76)),
+        }
+        for r in rows
+    ]
+    emit(table, fmt, columns=list(table[0]) if table else None)
+
+
+def search_cmd(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help="What to look for: words, names, tickers."),
+    limit: int = typer.Option(10, "--limit", "-n", help="Most rows to print."),
+    since: str | None = typer.Option(None, "--since", help="First day, YYYY-MM-DD (UTC)."),
+    keywords_only: bool = typer.Option(
+        False, "--keywords-only", help="Skip the embedding model (fast start, exact words)."
+    ),
+    fmt: Format = _format_option(),
+) -> None:
+    """Semantic search over articles blended with keyword matching (names, tickers exactly).
+
+    Uses the `embedding_model` setting; only vectors of that model are compared.
+    JSON fields: id, url, title, source, language, published_at, score (fused),
+    similarity (cosine), semantic_rank, keyword_rank.
+
+    Example: airace search "cheaper training of reasoning models" --limit 5
+    """
+    from airace.search import SEARCH_FIELDS, search
+
+    if not text.strip():
+        raise UserError("search text is empty")
+    actx = app_context(ctx)
+    encoder = None if keywords_only else _encoder(actx.settings.embedding_model)
+    with actx.sessions() as session:
+        rows = search(
+            session,
+            text,
+            encoder=encoder,
+            limit=_check_limit(limit),
+            since=parse_date(since, "--since"),
+        )
+    if fmt is not Format.table:
+        emit(rows, fmt, columns=SEARCH_FIELDS)
+        return
+    table = [
+        {
+            "id": r["id"],
+            "date": _day(r["published_at"]),
+            "source": _short(r["source"], 14),
+            "title": _short(r["title"], _room(56)),
+            "sim": "" if r["similarity"] is None else f"{r['similarity']:.2f}",
+            "kw": r["keyword_rank"] or "",
+        }
+        for r in rows
+    ]
+    emit(table, fmt, columns=["id", "date", "source", "title", "sim", "kw"])
+
+
+def sql_cmd(
+    ctx: typer.Context,
+    statement: str = typer.Argument(..., help="One SQL statement (read-only)."),
+    limit: int = typer.Option(1000, "--limit", "-n", help="Most rows to print."),
+    fmt: Format = _format_option(),
+) -> None:
+    """Run read-only SQL against the store; the database itself refuses any write.
+
+    SQLite opens the file read-only (mode=ro, query_only); PostgreSQL runs the statement in
+    a read-only transaction. Field names are the statement's column names.
+
+    Example: airace sql "SELECT language, count(*) AS n FROM articles GROUP BY language"
+    """
+    actx = app_context(ctx)
+    columns, rows = run_readonly_sql(actx.settings.database_url, statement, _check_limit(limit))
+    if fmt is Format.table:
+        rows = [{k: _cell(v) for k, v in r.items()} for r in rows]
+    else:
+        rows = [{k: _jsonable_cell(v) for k, v in r.items()} for r in rows]
+    emit(rows, fmt, columns=columns)
+
+
+def browse_cmd(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8001, "--port", "-p", help="Port (0: any free port)."),
+    open_browser: bool = typer.Option(False, "--open", "-o", help="Open a web browser."),
+) -> None:
+    """Open the SQLite store in Datasette with canned queries and facets (pip install airace[browse]).
+
+    The canned queries and facets are in airace/datasette_metadata.json.
+
+    Example: airace browse --open
+    """
+    import subprocess
+    from pathlib import Path
+
+    argv = datasette_argv(
+        app_context(ctx).settings.database_url, host=host, port=port, open_browser=open_browser
+    )
+    metadata = Path(argv[argv.index("--metadata") + 1])
+    try:
+        code = subprocess.call(argv)
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        metadata.unlink(missing_ok=True)
+    raise typer.Exit(code)
 
 
 def _article_columns() -> tuple[str, ...]:
@@ -490,3 +491,10 @@ def write_datasette_metadata(db_path: Any) -> Any:
     with open(fd, "w", encoding="utf-8") as f:
         json.dump(meta, f, indent=2)
     return Path(name)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(query_app, name="query")
+    app.command("search")(search_cmd)
+    app.command("sql")(sql_cmd)
+    app.command("browse")(browse_cmd)

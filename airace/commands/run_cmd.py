@@ -21,98 +21,101 @@ def _wait_value(wait: bool, timeout: float | None) -> bool | float:
     return wait
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("run")
-    def run_cmd(
-        ctx: typer.Context,
-        wait: bool = typer.Option(
-            False, "--wait", help="If another run holds the lock, wait for it instead of exiting."
-        ),
-        timeout: float | None = typer.Option(
-            None, "--timeout", help="With --wait: give up after this many seconds."
-        ),
-        only: str | None = typer.Option(
-            None,
-            "--stages",
-            help="Comma-separated stages to run, in order (crawl, analyze, prices, react, "
-            "report); default: crawl,analyze,prices,react.",
-        ),
-        fmt: Format = typer.Option(
-            Format.table, "--format", "-f", help="Summary as table, json, jsonl or csv."
-        ),
-    ) -> None:
-        """One full cycle: crawl, analyze, prices update, react; a summary at the end.
+def run_cmd(
+    ctx: typer.Context,
+    wait: bool = typer.Option(
+        False, "--wait", help="If another run holds the lock, wait for it instead of exiting."
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", help="With --wait: give up after this many seconds."
+    ),
+    only: str | None = typer.Option(
+        None,
+        "--stages",
+        help="Comma-separated stages to run, in order (crawl, analyze, prices, react, "
+        "report); default: crawl,analyze,prices,react.",
+    ),
+    fmt: Format = typer.Option(
+        Format.table, "--format", "-f", help="Summary as table, json, jsonl or csv."
+    ),
+) -> None:
+    """One full cycle: crawl, analyze, prices update, react; a summary at the end.
 
-        A failing stage is reported and the others still run; the exit code is 1 when any stage
-        failed or another run (or scheduled job) holds the lock, 0 otherwise. Progress goes to
-        stderr, the summary to stdout; every run is recorded in the job_runs table.
+    A failing stage is reported and the others still run; the exit code is 1 when any stage
+    failed or another run (or scheduled job) holds the lock, 0 otherwise. Progress goes to
+    stderr, the summary to stdout; every run is recorded in the job_runs table.
 
-        `--stages` runs a subset under the same locks, which is how cron or a systemd timer can
-        replace `airace schedule` (see the README).
+    `--stages` runs a subset under the same locks, which is how cron or a systemd timer can
+    replace `airace schedule` (see the README).
 
-        Example: airace run --wait --timeout 600
-        """
-        from airace.pipeline import STAGES, run_job, stages, summary_rows
+    Example: airace run --wait --timeout 600
+    """
+    from airace.pipeline import STAGES, run_job, stages, summary_rows
 
-        names = [n.strip() for n in (only or "").split(",") if n.strip()]
-        unknown = [n for n in names if n not in STAGES]
-        if unknown or (only is not None and not names):
-            raise UserError(
-                f"--stages: unknown {', '.join(unknown) or 'empty list'}; "
-                f"choose from {', '.join(STAGES)}"
-            )
-        actx = app_context(ctx)
-        result = run_job(
-            actx.settings,
-            actx.sessions,
-            job="run",
-            stage_list=stages(names) if names else None,
-            trigger="manual",
-            wait=_wait_value(wait, timeout),
-            echo=_echo,
+    names = [n.strip() for n in (only or "").split(",") if n.strip()]
+    unknown = [n for n in names if n not in STAGES]
+    if unknown or (only is not None and not names):
+        raise UserError(
+            f"--stages: unknown {', '.join(unknown) or 'empty list'}; "
+            f"choose from {', '.join(STAGES)}"
         )
-        if result.status == "skipped":
-            typer.echo(f"airace: {result.message}; use --wait to wait for it", err=True)
-            raise typer.Exit(1)
-        emit(summary_rows(result), fmt, columns=["stage", "status", "seconds", "summary"])
-        if fmt is Format.table:
-            typer.echo(result.message)
-        raise typer.Exit(result.exit_code)
+    actx = app_context(ctx)
+    result = run_job(
+        actx.settings,
+        actx.sessions,
+        job="run",
+        stage_list=stages(names) if names else None,
+        trigger="manual",
+        wait=_wait_value(wait, timeout),
+        echo=_echo,
+    )
+    if result.status == "skipped":
+        typer.echo(f"airace: {result.message}; use --wait to wait for it", err=True)
+        raise typer.Exit(1)
+    emit(summary_rows(result), fmt, columns=["stage", "status", "seconds", "summary"])
+    if fmt is Format.table:
+        typer.echo(result.message)
+    raise typer.Exit(result.exit_code)
 
-    @app.command("schedule")
-    def schedule_cmd(
-        ctx: typer.Context,
-        list_: bool = typer.Option(
-            False, "--list", help="Print the jobs and their next run times, then exit."
-        ),
-        once: bool = typer.Option(False, "--once", help="Run every job once now, then exit."),
-        fmt: Format = typer.Option(
-            Format.table, "--format", "-f", help="Output of --list: table, json, jsonl or csv."
-        ),
-    ) -> None:
-        """Run the jobs on their cron schedules (settings schedule_*) until SIGTERM or Ctrl-C.
 
-        Jobs: crawl (crawl + analyze), prices (prices update + react), report (last week's
-        briefing). A job never overlaps itself nor a manual `airace run` in another process;
-        each run is recorded in job_runs.
+def schedule_cmd(
+    ctx: typer.Context,
+    list_: bool = typer.Option(
+        False, "--list", help="Print the jobs and their next run times, then exit."
+    ),
+    once: bool = typer.Option(False, "--once", help="Run every job once now, then exit."),
+    fmt: Format = typer.Option(
+        Format.table, "--format", "-f", help="Output of --list: table, json, jsonl or csv."
+    ),
+) -> None:
+    """Run the jobs on their cron schedules (settings schedule_*) until SIGTERM or Ctrl-C.
 
-        Example: airace schedule --list
-        """
-        from airace.scheduler import ScheduleError, list_jobs, run_once, serve
+    Jobs: crawl (crawl + analyze), prices (prices update + react), report (last week's
+    briefing). A job never overlaps itself nor a manual `airace run` in another process;
+    each run is recorded in job_runs.
 
-        actx = app_context(ctx)
-        try:
-            if list_:
-                emit(list_jobs(actx.settings), fmt)
-                return
-            if once:
-                results = run_once(actx.settings, actx.sessions, echo=_echo)
-                for r in results:
-                    typer.echo(f"{r.job}: {r.status} - {r.message}")
-                raise typer.Exit(max(r.exit_code for r in results))
-            rows = list_jobs(actx.settings)
-            for row in rows:
-                _echo(f"{row['job']}: {row['cron']} ({row['timezone']}), next {row['next_run']}")
-            serve(actx.settings, actx.sessions, echo=_echo)
-        except ScheduleError as e:
-            raise UserError(str(e)) from None
+    Example: airace schedule --list
+    """
+    from airace.scheduler import ScheduleError, list_jobs, run_once, serve
+
+    actx = app_context(ctx)
+    try:
+        if list_:
+            emit(list_jobs(actx.settings), fmt)
+            return
+        if once:
+            results = run_once(actx.settings, actx.sessions, echo=_echo)
+            for r in results:
+                typer.echo(f"{r.job}: {r.status} - {r.message}")
+            raise typer.Exit(max(r.exit_code for r in results))
+        rows = list_jobs(actx.settings)
+        for row in rows:
+            _echo(f"{row['job']}: {row['cron']} ({row['timezone']}), next {row['next_run']}")
+        serve(actx.settings, actx.sessions, echo=_echo)
+    except ScheduleError as e:
+        raise UserError(str(e)) from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_cmd)
+    app.command("schedule")(schedule_cmd)
