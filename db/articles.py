@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import CompoundSelect, select, union
+from sqlalchemy import CompoundSelect, func, select, union
 from sqlalchemy.orm import Session
 
 from db.models import Article, CrawlRun, Duplicate, Source, utcnow
@@ -143,3 +143,26 @@ def update_crawl_run(
 def get_crawl_run(session: Session, run_id: int) -> CrawlRun | None:
     """One crawl run by id."""
     return session.get(CrawlRun, run_id)
+
+
+def articles_per_week(
+    session: Session, *, limit: int | None = None
+) -> list[tuple[tuple[int, int], int]]:
+    """((ISO year, ISO week), dated articles) per week, most recent first.
+
+    SQL counts per UTC day (one row per day, not per article); the days are folded into ISO weeks
+    here, the one calendar both SQLite and PostgreSQL agree on.
+    """
+    column = Article.published_at
+    if session.get_bind().dialect.name == "postgresql":
+        day = func.date(func.timezone("UTC", column))
+    else:  # SQLite stores the UTC instant as text: its date() is the UTC day
+        day = func.date(column)
+    rows = session.execute(select(day, func.count()).where(column.is_not(None)).group_by(day)).all()
+    weeks: dict[tuple[int, int], int] = {}
+    for value, n in rows:
+        when = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        year, week, _ = when.isocalendar()
+        weeks[(year, week)] = weeks.get((year, week), 0) + int(n)
+    ordered = sorted(weeks.items(), reverse=True)
+    return ordered[:limit] if limit is not None else ordered

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.models import Report
+from db.weekly import save_report
 from reports import i18n
 from reports.context import (
     MIN_SAMPLE,
@@ -292,7 +292,8 @@ def render_weekly(
     report_id = None
     if pdf is not None or html_file is not None:
         with sessions.begin() as s:
-            row = Report(
+            report_id = save_report(
+                s,
                 kind="weekly",
                 period_start=start,
                 period_end=end,
@@ -301,9 +302,6 @@ def render_weekly(
                 html_path=str(html_file.resolve()) if html_file else None,
                 article_count=context.article_count,
             )
-            s.add(row)
-            s.flush()
-            report_id = row.id
     timings["total"] = time.perf_counter() - t0
     return ReportResult(
         report_id=report_id,

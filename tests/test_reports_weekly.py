@@ -29,7 +29,7 @@ from db.models import (
     Stance,
     Theme,
 )
-from reports.context import build_weekly_context, iso_week
+from reports.context import build_weekly_context, iso_week, significance_stars
 from reports.render import ReportURLFetcher, render_weekly, write_pdf
 
 WEEK = iso_week("2025-W05")
@@ -414,7 +414,7 @@ def test_context_top_mover_shares_one_move_and_ranks_stories(
     c = build_weekly_context(week_db, WEEK.start, WEEK.end, theme_labels=THEME_LABELS)
     top = c.moves[0]
     assert (top.ticker, top.event_date, top.n_stories) == ("NVDA", dt.date(2025, 1, 27), 3)
-    assert top.main_car is not None and top.main_car.stars == "***"
+    assert top.main_car is not None and significance_stars(top.main_car.t_stat) == "***"
     assert {s.stance for s in top.stories} == {-1}
     assert [m.ticker for m in c.moves] == ["NVDA", "MSFT"]  # one move per ticker
     msft = c.moves[1]
