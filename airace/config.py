@@ -96,7 +96,7 @@ class Settings:
         "Cache feeds and pages with conditional requests (RFC 2616 policy) for cheap re-crawls.",
     )
     redis_url: str = _setting(
-        "redis://127.0.0.1:6379/0", "Redis for distributed crawling (airace crawl --distributed)."
+        "redis://127.0.0.1:6379/0", "Redis for distributed crawling (airace crawl distributed)."
     )
     schedule_crawl: str = _setting("0 * * * *", "Cron expression for crawl + analyze.")
     schedule_prices: str = _setting(

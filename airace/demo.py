@@ -7,8 +7,8 @@
     react   event study of every analysed article against those prices
     report  the weekly briefing for 2025-W05 (the DeepSeek week) as PDF and HTML
 
-Each stage calls one pinned entry point (docs/architecture.md) with the Settings mapped by the
-same helpers the CLI commands use. `run_demo` returns a `DemoResult`; the command prints it.
+Each stage calls airace/stages.py, as the CLI commands and `airace run` do: the demo differs only
+by its settings preset (`demo_settings`) and its fixed week. `run_demo` returns a `DemoResult`; the command prints it.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def prices_dir() -> Path:
 
 
 def demo_settings(settings: Settings, out_dir: Path, db_url: str) -> Settings:
-    """The user's settings with what the demo needs: its database, no delay, no HTTP cache.
+    """The demo's preset: the user's settings with its database, sources file and report folder
+    in `out_dir`, no delay, no HTTP cache.
 
     robots.txt is still obeyed (the sample site allows everything), so the demo crawls the way a
     real crawl does, only faster.
@@ -101,6 +102,8 @@ def demo_settings(settings: Settings, out_dir: Path, db_url: str) -> Settings:
     return settings.replace(
         database_url=db_url,
         data_dir=str(out_dir),
+        sources_file=str(out_dir / SOURCES_NAME),
+        report_dir=str(out_dir),
         download_delay=0.0,
         autothrottle=False,
         concurrent_requests_per_domain=8,
@@ -226,11 +229,11 @@ def run_demo(
         with _stage("analyse", result, progress):
             _analyse(settings, sessions, result, say)
         with _stage("prices", result, progress):
-            _load_prices(sessions, result, say)
+            _load_prices(settings, sessions, result, say)
         with _stage("react", result, progress):
-            _react(sessions, result, say)
+            _react(settings, sessions, result, say)
         with _stage("report", result, progress):
-            _report(settings, sessions, out_dir, result, say)
+            _report(settings, sessions, result, say)
         _count(sessions, result)
     finally:
         server.stop()
@@ -257,13 +260,8 @@ def _open_database(url: str) -> Engine:
 
 
 def _crawl(settings: Settings, result: DemoResult, say: Progress) -> None:
-    from airace.commands.crawl_cmd import crawl_options, relevance_terms
-    from crawler.runner import run_crawl
-    from crawler.sources import load_sources
+    from airace import stages
 
-    assert result.sources_file is not None
-    sources = load_sources(result.sources_file)
-    options = crawl_options(settings, http_cache=False, log_level="ERROR")
     seen: dict[str, dict[str, Any]] = {}
 
     def on_event(event: dict[str, Any]) -> None:
@@ -273,7 +271,7 @@ def _crawl(settings: Settings, result: DemoResult, say: Progress) -> None:
             new = sum(int(c.get("new", 0)) for c in seen.values())
             say("crawl", f"{fetched} pages fetched, {new} new articles")
 
-    summary = run_crawl(result.db_url, sources, options, relevance_terms(), on_event)
+    summary = stages.crawl(settings, log_level="ERROR", progress=on_event)
     result.crawl_totals = dict(summary.totals)
     if summary.status != "finished":
         raise UserError(f"the demo crawl failed: {summary.message or summary.status}")
@@ -284,50 +282,44 @@ def _crawl(settings: Settings, result: DemoResult, say: Progress) -> None:
 def _analyse(
     settings: Settings, sessions: sessionmaker[Session], result: DemoResult, say: Progress
 ) -> None:
-    from airace.commands.nlp_cmd import make_analyzer
-    from nlp.analyze import analyze_pending
-    from nlp.annotate import ModelError
-    from nlp.embeddings import EmbeddingError
+    from airace import stages
 
-    analyzer = make_analyzer(settings)
     say("analyse", "loading the spaCy and embedding models")
-    try:
-        analyzer.load()
-    except (ModelError, EmbeddingError) as e:
-        raise UserError(str(e)) from None
+    analyzer = stages.load_analyzer(settings)
 
     def on_batch(summary: Any) -> None:
         say("analyse", f"{summary.processed}/{summary.total} articles")
 
-    summary = analyze_pending(
-        sessions, analyzer, batch_size=settings.analysis_batch_size, progress=on_batch
-    )
+    summary = stages.analyze(settings, sessions, analyzer=analyzer, progress=on_batch)
     result.analysed = summary.analysed
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "none"
     say("analyse", f"{summary.analysed} analysed, skipped {skipped}, {summary.failed} failed")
     result.notes += [f"analysis failed: {line}" for line in summary.failures]
 
 
-def _load_prices(sessions: sessionmaker[Session], result: DemoResult, say: Progress) -> None:
-    from market.yahoo import load_prices_csv
+def _load_prices(
+    settings: Settings, sessions: sessionmaker[Session], result: DemoResult, say: Progress
+) -> None:
+    from airace import stages
 
-    report = load_prices_csv(sessions, prices_dir())
+    report = stages.prices(settings, sessions, from_csv=prices_dir()).report
     result.price_rows = sum(report.rows.values())
     result.notes += [f"prices {t}: {why}" for t, why in report.failed.items()]
     say("prices", f"{len(report.rows)} tickers, {result.price_rows} daily bars (real closes)")
 
 
-def _react(sessions: sessionmaker[Session], result: DemoResult, say: Progress) -> None:
-    from market.events import react
-    from nlp.themes import theme_baskets
+def _react(
+    settings: Settings, sessions: sessionmaker[Session], result: DemoResult, say: Progress
+) -> None:
+    from airace import stages
 
-    summary = react(sessions, theme_baskets=theme_baskets())
+    summary = stages.react(settings, sessions)
     result.reactions = summary.rows
     message = f"{summary.computed} article x ticker pairs, {summary.rows} rows"
     if summary.pending:
         # Articles also linked to tickers the bundled prices do not cover (INTC, ^N225, ...):
         # `airace prices update` fetches them online; offline they stay pending.
-        missing = sorted({t for p in summary.problems for t in _tickers_in(p)})
+        missing = sorted(summary.missing_prices)
         message += (
             f"; {len(summary.pending)} articles also wait for prices of "
             + ", ".join(missing[:6])
@@ -336,38 +328,12 @@ def _react(sessions: sessionmaker[Session], result: DemoResult, say: Progress) -
     say("react", message)
 
 
-def _tickers_in(problem: str) -> list[str]:
-    """Tickers named in a react problem such as 'no prices for INTC' or 'benchmark ^N225 of ...'."""
-    words = problem.replace(";", " ").split()
-    if problem.startswith("benchmark "):
-        return words[1:2]
-    if problem.startswith("no prices for "):
-        return [w for w in words[3:] if w != "or"]
-    return []
-
-
 def _report(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    out_dir: Path,
-    result: DemoResult,
-    say: Progress,
+    settings: Settings, sessions: sessionmaker[Session], result: DemoResult, say: Progress
 ) -> None:
-    from nlp.themes import theme_labels
-    from reports.render import render_weekly
+    from airace import stages
 
-    year, week, _ = WEEK_START.isocalendar()
-    stem = out_dir / f"briefing-{year}-W{week:02d}"
-    lang = settings.report_language
-    report = render_weekly(
-        sessions,
-        WEEK_START,
-        WEEK_END,
-        lang=lang,
-        pdf_path=stem.with_suffix(".pdf"),
-        html_path=stem.with_suffix(".html"),
-        theme_labels=theme_labels(lang),
-    )
+    report = stages.report(settings, sessions, WEEK_START, WEEK_END, html=True)
     result.pdf_path, result.html_path = report.pdf_path, report.html_path
     result.report_articles = report.article_count
     result.report_pages = report.pages

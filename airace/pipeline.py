@@ -3,8 +3,8 @@
     crawl -> analyze -> prices -> react        (airace run)
     report                                     (the weekly job)
 
-Each stage maps Settings to the plain parameters of one pinned entry point (docs/architecture.md),
-imports its package lazily, and returns a one-line summary. `run_stages` runs a list of stages:
+Each stage calls one function of airace/stages.py (where Settings meets the libraries) and
+turns its structured summary into one line. `run_stages` runs a list of stages:
 a stage that raises is reported and the next stages still run, except those that declared it in
 `needs`. The default stages need nothing of each other: each works on what the database holds
 (analyze reads the articles already stored, react the prices already stored), so a failed crawl
@@ -25,7 +25,6 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airace.config import Settings
@@ -92,20 +91,10 @@ class JobResult:
 
 
 def crawl_stage(ctx: StageContext) -> str:
-    """Crawl the sources file with the crawler settings; relevance terms from the knowledge base.
+    """Crawl the sources file with the crawler settings (airace.stages.crawl)."""
+    from airace import stages as st
 
-    The Settings -> CrawlOptions mapping is the one `airace crawl` uses, so both behave alike.
-    """
-    from airace.commands.crawl_cmd import crawl_options, load_crawl_sources, relevance_terms
-    from crawler.runner import run_crawl
-
-    s = ctx.settings
-    summary = run_crawl(
-        s.database_url,
-        load_crawl_sources(s),
-        crawl_options(s),
-        relevance_terms=relevance_terms(),
-    )
+    summary = st.crawl(ctx.settings)
     totals = ", ".join(f"{k} {v}" for k, v in summary.totals.items())
     if summary.status != "finished":
         raise RuntimeError(f"crawl run {summary.run_id} {summary.status}: {summary.message}")
@@ -113,69 +102,41 @@ def crawl_stage(ctx: StageContext) -> str:
 
 
 def analyze_stage(ctx: StageContext) -> str:
-    """Analyse the articles waiting for it, with the Analyzer `airace analyze` builds."""
-    from airace.commands.nlp_cmd import make_analyzer
-    from nlp.analyze import analyze_pending
+    """Analyse the articles waiting for it (airace.stages.analyze)."""
+    from airace import stages as st
 
-    summary = analyze_pending(
-        ctx.sessions, make_analyzer(ctx.settings), batch_size=ctx.settings.analysis_batch_size
-    )
+    summary = st.analyze(ctx.settings, ctx.sessions)
     skipped = sum(summary.skipped.values())
     return f"{summary.analysed} analysed, {skipped} skipped, {summary.failed} failed"
 
 
 def prices_stage(ctx: StageContext) -> str:
     """Update daily prices of the tickers the stored articles and themes need, plus benchmarks."""
-    from market.exposure import tickers_for_update
-    from market.yahoo import update_prices
-    from nlp.themes import theme_baskets
+    from airace import stages as st
 
-    with ctx.sessions() as session:
-        tickers = tickers_for_update(session, theme_baskets(), ctx.settings.benchmark_tickers)
-    report = update_prices(ctx.sessions, tickers)
-    rows, failed = report.rows, report.failed
-    if tickers and failed and not any(rows.values()) and len(failed) >= len(tickers):
+    result = st.prices(ctx.settings, ctx.sessions)
+    rows, failed = result.report.rows, result.report.failed
+    if result.tickers and result.all_failed and len(failed) >= len(result.tickers):
         sample = "; ".join(f"{t}: {r}" for t, r in list(failed.items())[:3])
         raise RuntimeError(f"no price could be updated ({len(failed)} tickers failed: {sample})")
-    return f"{len(tickers)} tickers, {sum(rows.values())} rows, {len(failed)} failed"
+    return f"{len(result.tickers)} tickers, {sum(rows.values())} rows, {len(failed)} failed"
 
 
 def react_stage(ctx: StageContext) -> str:
     """Compute the event study for analysed articles whose prices are in."""
-    from market.events import react
-    from nlp.themes import theme_baskets
+    from airace import stages as st
 
-    summary = react(ctx.sessions, theme_baskets=theme_baskets())
+    summary = st.react(ctx.settings, ctx.sessions)
     return f"{summary.computed} computed, {len(summary.pending)} pending, {summary.skipped} skipped"
-
-
-def last_week(today: dt.date) -> tuple[dt.date, dt.date]:
-    """Monday..Sunday of the ISO week before the one holding `today`."""
-    monday = today - dt.timedelta(days=today.weekday())
-    return monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
 
 
 def report_stage(ctx: StageContext) -> str:
     """Render last week's briefing (PDF + HTML) into `report_dir`, in `report_language`."""
-    from nlp.themes import theme_labels
-    from reports.render import render_weekly
+    from airace import stages as st
 
-    s = ctx.settings
-    start, end = last_week(ctx.today or dt.datetime.now(dt.UTC).date())
-    year, week, _ = start.isocalendar()
-    out = Path(s.report_dir).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
-    stem = out / f"briefing-{year}-W{week:02d}"
-    render_weekly(
-        ctx.sessions,
-        start,
-        end,
-        lang=s.report_language,
-        pdf_path=stem.with_suffix(".pdf"),
-        html_path=stem.with_suffix(".html"),
-        theme_labels=theme_labels(s.report_language),
-    )
-    return f"{start}..{end} -> {stem}.pdf"
+    start, end = st.last_week(ctx.today or dt.datetime.now(dt.UTC).date())
+    result = st.report(ctx.settings, ctx.sessions, start, end, html=True)
+    return f"{start}..{end} -> {result.pdf_path}"
 
 
 STAGES: dict[str, Stage] = {

@@ -77,8 +77,8 @@ def test_demo_end_to_end_names_nvidias_deepseek_move(tmp_path: Path, cli) -> Non
     result = cli("demo", "--out", str(out), "--subset")
     assert result.exit_code == 0, result.stderr[-3000:]
 
-    pdf = out / "briefing-2025-W05.pdf"
-    assert pdf.is_file() and (out / "briefing-2025-W05.html").is_file()
+    pdf = out / "briefing-2025-W05-en.pdf"
+    assert pdf.is_file() and (out / "briefing-2025-W05-en.html").is_file()
     assert "airace demo: done" in result.stdout
     assert "query articles --entity Nvidia" in result.stdout
     assert str(pdf) in result.stdout

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from airace.config import Settings
-from airace.pipeline import Stage, StageContext, last_week
+from airace.pipeline import Stage, StageContext
+from airace.stages import last_week
 from airace.scheduler import JOBS, ScheduleError, build_scheduler, cron_trigger, list_jobs, run_once
 from db.engine import make_engine, make_sessionmaker
 from db.migrations import upgrade
@@ -129,7 +130,7 @@ def test_once_renders_the_real_weekly_report(settings: Settings, tmp_path) -> No
     report = results[2]
     assert report.exit_code == 0, report.results
     assert last_week(dt.date(2025, 2, 3)) == (dt.date(2025, 1, 27), dt.date(2025, 2, 2))
-    pdf = out / "briefing-2025-W05.pdf"
+    pdf = out / "briefing-2025-W05-en.pdf"
     assert pdf.read_bytes()[:4] == b"%PDF" and pdf.with_suffix(".html").exists()
     engine.dispose()
 

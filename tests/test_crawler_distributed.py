@@ -89,7 +89,7 @@ def _airace(db_url: str, *args: str) -> list[str]:
 
 def _seed(db_url: str, sources: Path, prefix: str) -> None:
     done = subprocess.run(
-        _airace(db_url, "crawl", "--seed", "--sources", str(sources), "--redis-key", prefix),
+        _airace(db_url, "crawl", "seed", "--sources", str(sources), "--redis-key", prefix),
         env=_env(),
         capture_output=True,
         text=True,
@@ -101,7 +101,7 @@ def _seed(db_url: str, sources: Path, prefix: str) -> None:
 
 
 def _worker(db_url: str, sources: Path, prefix: str) -> subprocess.Popen[str]:
-    args = ["crawl", "--distributed", "--idle-exit", "--no-cache", "--lease", "2"]
+    args = ["crawl", "distributed", "--idle-exit", "--no-cache", "--lease", "2"]
     return subprocess.Popen(
         _airace(db_url, *args, "--sources", str(sources), "--redis-key", prefix),
         env=_env(),
@@ -228,8 +228,14 @@ def test_unreachable_redis_is_one_line_and_exit_2(
     )
     monkeypatch.setenv("AIRACE_REDIS_URL", "redis://127.0.0.1:1/0")
     db = f"sqlite:///{tmp_path / 'a.db'}"
-    for mode in ("--seed", "--distributed"):
+    for mode in ("seed", "distributed"):
         result = cli("--db", db, "crawl", mode, "--sources", str(sources))
         assert result.exit_code == 2, result.stderr
         assert "cannot reach Redis at redis://127.0.0.1:1/0" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+        # The older spelling still works: a deprecation note, then the same one-line error.
+        old = cli("--db", db, "crawl", f"--{mode}", "--sources", str(sources))
+        assert old.exit_code == 2, old.stderr
+        note, error = old.stderr.strip().splitlines()
+        assert f"'crawl --{mode}' is deprecated; use 'crawl {mode}'" in note
+        assert "cannot reach Redis at redis://127.0.0.1:1/0" in error

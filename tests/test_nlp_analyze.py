@@ -184,9 +184,9 @@ def test_a_failing_article_is_counted_and_the_run_goes_on(sessions, analyzer, mo
 
 
 def test_analyze_and_annotate_commands(cli, tmp_path, analyzer, monkeypatch) -> None:
-    import airace.commands.nlp_cmd as nlp_cmd
+    import airace.stages
 
-    monkeypatch.setattr(nlp_cmd, "make_analyzer", lambda settings, embeddings=True: analyzer)
+    monkeypatch.setattr(airace.stages, "make_analyzer", lambda settings, embeddings=True: analyzer)
     db = tmp_path / "cli.db"
     result = cli("--db", str(db), "analyze", "--limit", "5")
     assert result.exit_code == 0, result.stderr

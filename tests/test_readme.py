@@ -54,7 +54,8 @@ def test_every_readme_example_uses_real_commands_and_options() -> None:
     for line in _example_lines():
         argv = shlex.split(line.replace(">", " "))
         cmd, options = _resolve(argv)
-        is_group = getattr(cmd, "commands", None) and cmd.name != "report"  # report alone lists
+        # A group that runs alone (report lists, crawl crawls) is a command too.
+        is_group = getattr(cmd, "commands", None) and not cmd.invoke_without_command
         if is_group and not any(o in {"-h", "--help"} for o in options):
             problems.append(f"{line!r}: names a group, not a command")
         known = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)} | GLOBAL_OPTIONS

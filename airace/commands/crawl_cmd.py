@@ -1,86 +1,55 @@
 """CLI commands: crawl (news sources -> store), ingest (saved files -> store), extract (one page).
 
-The helpers `crawl_options`, `relevance_terms` and `load_crawl_sources` map Settings to the
-crawler's plain parameters; `airace run`, the scheduler and the demo can reuse them.
+`airace crawl` has one mode per command: `airace crawl` (a local crawl), `airace crawl list`,
+`airace crawl seed` and `airace crawl distributed` (the shared Redis frontier). The older
+spellings `crawl --list`, `crawl --seed` and `crawl --distributed` still work, with a deprecation
+note on stderr. Settings meet the crawler in airace/stages.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import logging
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from airace import stages
 from airace.commands.common import app_context, parse_date
-from airace.config import Settings
 from airace.errors import UserError
 
 if TYPE_CHECKING:
-    from crawler.runner import CrawlOptions, CrawlSummary
+    from crawler.runner import CrawlSummary
     from crawler.sources import SourceConfig
 
-log = logging.getLogger(__name__)
 COLUMNS = ("fetched", "new", "duplicates", "irrelevant", "dropped", "errors")
+LOG_LEVELS = ["WARNING", "INFO", "DEBUG"]
 
+crawl_app = typer.Typer(
+    help=(
+        "Crawl the configured news sources and store new AI-race articles. Alone, a local "
+        "crawl; `list`, `seed` and `distributed` are the other modes.\n\n"
+        "Example: airace crawl --source techcrunch-ai --max-articles 50"
+    ),
+    invoke_without_command=True,
+)
 
-def relevance_terms() -> list[str]:
-    """AI-race terms: the knowledge base's names and aliases (when nlp.kb loads) + built-ins."""
-    from crawler.relevance import BUILTIN_TERMS, merge_terms
-
-    kb_terms: list[str] = []
-    try:
-        from nlp.kb import load_kb
-
-        kb_terms = list(load_kb().relevance_terms())
-    except Exception as e:  # the knowledge base is optional for crawling
-        log.info("knowledge base unavailable for relevance terms (%s); built-in list only", e)
-    return merge_terms(kb_terms, BUILTIN_TERMS)
-
-
-def load_crawl_sources(settings: Settings, sources_file: Path | None = None) -> list[SourceConfig]:
-    """The sources file named on the command line, in settings, or the bundled default."""
-    from crawler.sources import SourcesError, load_sources
-
-    path = sources_file or (Path(settings.sources_file) if settings.sources_file else None)
-    try:
-        return load_sources(path)
-    except SourcesError as e:
-        raise UserError(str(e)) from None
-
-
-def crawl_options(
-    settings: Settings,
-    *,
-    source_names: Sequence[str] = (),
-    since: dt.date | None = None,
-    max_articles: int | None = None,
-    http_cache: bool | None = None,
-    log_level: str = "WARNING",
-) -> CrawlOptions:
-    """Map airace Settings (+ command options) to crawler.runner.CrawlOptions."""
-    from crawler.runner import CrawlOptions
-
-    use_cache = settings.http_cache if http_cache is None else http_cache
-    return CrawlOptions(
-        user_agent=settings.user_agent,
-        contact=settings.crawler_contact,
-        robots_obey=settings.robots_obey,
-        download_delay=settings.download_delay,
-        concurrent_requests_per_domain=settings.concurrent_requests_per_domain,
-        autothrottle=settings.autothrottle,
-        download_timeout=settings.download_timeout,
-        download_maxsize=settings.download_maxsize,
-        since=since,
-        max_articles=max_articles,
-        http_cache_dir=str(settings.resolved_data_dir() / "http-cache") if use_cache else None,
-        source_names=tuple(source_names),
-        log_level=log_level,
-    )
+SOURCES_OPTION = typer.Option(
+    None, "--sources", help="Sources file (TOML). Default: settings, then the bundled one."
+)
+SOURCE_OPTION = typer.Option([], "--source", "-s", help="Only this source (repeat for several).")
+SINCE_OPTION = typer.Option(
+    None, "--since", help="Skip articles published before this date (YYYY-MM-DD)."
+)
+MAX_OPTION = typer.Option(
+    None, "--max-articles", min=1, help="Stop a source after this many new articles."
+)
+NO_CACHE_OPTION = typer.Option(False, "--no-cache", help="Do not use the HTTP cache.")
+JSON_OPTION = typer.Option(False, "--json", help="Print the summary as JSON.")
+REDIS_KEY_OPTION = typer.Option(
+    "airace", "--redis-key", help="Prefix of the shared frontier's Redis keys."
+)
 
 
 def _table(per_source: dict[str, dict[str, Any]], title: str) -> Any:
@@ -105,22 +74,15 @@ def _table(per_source: dict[str, dict[str, Any]], title: str) -> Any:
     return table
 
 
-def run_crawl_with_display(
-    db_url: str,
-    sources: list[SourceConfig],
-    options: CrawlOptions,
-    terms: Sequence[str],
-    *,
-    live: bool = True,
-) -> CrawlSummary:
-    """run_crawl with a live per-source table on stderr (when it is a terminal)."""
+def crawl_with_display(run: Any, *, live: bool = True) -> CrawlSummary:
+    """Call `run(progress)` (a crawl) with a live per-source table on stderr when it is a
+    terminal and `live`; `run(None)` otherwise."""
     from rich.console import Console
     from rich.live import Live
 
-    from crawler.runner import run_crawl
-    from crawler.sources import SourcesError
-
     console = Console(stderr=True)
+    if not (live and console.is_terminal):
+        return run(None)  # type: ignore[no-any-return]
     per_source: dict[str, dict[str, Any]] = {}
     display = Live(
         _table(per_source, "crawling…"),
@@ -135,110 +97,11 @@ def run_crawl_with_display(
             per_source[event["source"]] = event["counts"]
             display.update(_table(per_source, "crawling…"), refresh=True)
 
-    try:
-        if live and console.is_terminal:
-            with display:
-                return run_crawl(db_url, sources, options, terms, progress)
-        return run_crawl(db_url, sources, options, terms, None)
-    except SourcesError as e:
-        raise UserError(str(e)) from None
+    with display:
+        return run(progress)  # type: ignore[no-any-return]
 
 
-def crawl_cmd(
-    ctx: typer.Context,
-    sources_file: Path | None = typer.Option(
-        None, "--sources", help="Sources file (TOML). Default: settings, then the bundled one."
-    ),
-    source: list[str] = typer.Option(
-        [], "--source", "-s", help="Only this source (repeat for several)."
-    ),
-    since: str | None = typer.Option(
-        None, "--since", help="Skip articles published before this date (YYYY-MM-DD)."
-    ),
-    max_articles: int | None = typer.Option(
-        None, "--max-articles", min=1, help="Stop a source after this many new articles."
-    ),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use the HTTP cache."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
-    list_sources: bool = typer.Option(
-        False, "--list", help="List the sources and exit, without crawling."
-    ),
-    seed: bool = typer.Option(
-        False, "--seed", help="Push the sources' start URLs into Redis for --distributed."
-    ),
-    distributed: bool = typer.Option(
-        False, "--distributed", help="Crawl from the shared Redis frontier (scrapy-redis)."
-    ),
-    redis_key: str = typer.Option(
-        "airace", "--redis-key", help="Prefix of the Redis keys of --seed and --distributed."
-    ),
-    lease: float = typer.Option(
-        30.0,
-        "--lease",
-        min=1.0,
-        help="With --distributed: seconds before a dead worker's requests are re-queued.",
-    ),
-    idle_exit: bool = typer.Option(
-        False, "--idle-exit", help="With --distributed: exit once the frontier is empty."
-    ),
-) -> None:
-    """Crawl the configured news sources and store new AI-race articles.
-
-    A live table shows per-source progress; the final summary (fetched, new, duplicates,
-    irrelevant, dropped and errors by reason) is printed and stored as a crawl run.
-
-    Several machines can share one crawl: `airace crawl --seed` pushes the start URLs into
-    Redis (setting redis_url), and each `airace crawl --distributed` worker takes requests
-    from the shared queue and dupefilter (see docs/deployment.md).
-
-    Example: airace crawl --source techcrunch-ai --max-articles 50
-    """
-    app_ctx = app_context(ctx)
-    settings = app_ctx.settings
-    sources = load_crawl_sources(settings, sources_file)
-    if list_sources:
-        for s in sources:
-            flags = ("" if s.enabled else " (disabled)") + ("" if s.verified else " [unchecked]")
-            typer.echo(f"{s.name}\t{s.kind}\t{s.language or '-'}\t{s.urls[0]}{flags}")
-        return
-    since_date = parse_date(since, "--since")
-    known = {s.name for s in sources}
-    unknown = [n for n in source if n not in known]
-    if unknown:
-        raise UserError(f"--source: unknown source {unknown[0]!r} (see 'airace crawl --list')")
-    options = crawl_options(
-        settings,
-        source_names=source,
-        since=since_date,
-        max_articles=max_articles,
-        http_cache=False if no_cache else None,
-        log_level=["WARNING", "INFO", "DEBUG"][min(app_ctx.verbose, 2)],
-    )
-    app_ctx.engine  # noqa: B018 - creates and upgrades the database before the child uses it
-    if seed or distributed:
-        from airace.commands import crawl_distributed
-
-        if seed and distributed:
-            raise UserError("--seed and --distributed: run them as two commands")
-        if seed:
-            crawl_distributed.seed_frontier(
-                settings, sources, source, prefix=redis_key, as_json=as_json
-            )
-            return
-        crawl_distributed.distributed_crawl(
-            settings,
-            sources,
-            options,
-            relevance_terms(),
-            prefix=redis_key,
-            lease=lease,
-            idle_exit=idle_exit,
-            as_json=as_json,
-        )
-        return
-    summary = run_crawl_with_display(
-        settings.database_url, sources, options, relevance_terms(), live=not as_json
-    )
+def _print_summary(summary: CrawlSummary, as_json: bool, *, distributed: bool = False) -> None:
     if as_json:
         typer.echo(
             json.dumps(
@@ -253,6 +116,12 @@ def crawl_cmd(
                 default=str,
             )
         )
+    elif distributed:
+        counts = ", ".join(f"{k} {v}" for k, v in summary.totals.items())
+        typer.echo(
+            f"crawl run {summary.run_id} (distributed): {summary.status} in "
+            f"{summary.elapsed:.1f}s: {counts}"
+        )
     else:
         from rich.console import Console
 
@@ -260,6 +129,180 @@ def crawl_cmd(
         Console(width=120).print(_table(summary.per_source, title))
     if summary.status != "finished":
         raise UserError(f"crawl run {summary.run_id} failed: {summary.message}")
+
+
+def _deprecated(old: str, new: str) -> None:
+    typer.echo(f"airace: note: '{old}' is deprecated; use '{new}'", err=True)
+
+
+def _sources(ctx: typer.Context, sources_file: Path | None) -> list[SourceConfig]:
+    return stages.load_crawl_sources(app_context(ctx).settings, sources_file)
+
+
+@crawl_app.callback()
+def crawl_cmd(
+    ctx: typer.Context,
+    sources_file: Path | None = SOURCES_OPTION,
+    source: list[str] = SOURCE_OPTION,
+    since: str | None = SINCE_OPTION,
+    max_articles: int | None = MAX_OPTION,
+    no_cache: bool = NO_CACHE_OPTION,
+    as_json: bool = JSON_OPTION,
+    list_sources: bool = typer.Option(
+        False, "--list", help="Deprecated spelling of 'airace crawl list'.", hidden=True
+    ),
+    seed: bool = typer.Option(
+        False, "--seed", help="Deprecated spelling of 'airace crawl seed'.", hidden=True
+    ),
+    distributed: bool = typer.Option(
+        False,
+        "--distributed",
+        help="Deprecated spelling of 'airace crawl distributed'.",
+        hidden=True,
+    ),
+    redis_key: str = typer.Option("airace", "--redis-key", hidden=True),
+    lease: float = typer.Option(
+        30.0,
+        "--lease",
+        min=1.0,
+        hidden=True,
+        help="With --distributed (deprecated): see 'crawl distributed'.",
+    ),
+    idle_exit: bool = typer.Option(
+        False,
+        "--idle-exit",
+        hidden=True,
+        help="With --distributed (deprecated): see 'crawl distributed'.",
+    ),
+) -> None:
+    """Crawl the configured news sources and store new AI-race articles.
+
+    A live table shows per-source progress; the final summary (fetched, new, duplicates,
+    irrelevant, dropped and errors by reason) is printed and stored as a crawl run. The other
+    modes are subcommands: `airace crawl list`, `airace crawl seed`, `airace crawl distributed`
+    (the older `--list`, `--seed` and `--distributed` still work, with a deprecation note).
+
+    Example: airace crawl --source techcrunch-ai --max-articles 50
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if list_sources:
+        _deprecated("crawl --list", "crawl list")
+        crawl_list(ctx, sources_file)
+        return
+    if seed and distributed:
+        raise UserError("--seed and --distributed: run them as two commands")
+    if seed:
+        _deprecated("crawl --seed", "crawl seed")
+        crawl_seed(ctx, sources_file, source, redis_key, as_json)
+        return
+    if distributed:
+        _deprecated("crawl --distributed", "crawl distributed")
+        crawl_distributed(
+            ctx,
+            sources_file,
+            source,
+            since,
+            max_articles,
+            no_cache,
+            as_json,
+            redis_key,
+            lease,
+            idle_exit,
+        )
+        return
+    app_ctx = app_context(ctx)
+    settings = app_ctx.settings
+    sources = _sources(ctx, sources_file)
+    since_date = parse_date(since, "--since")
+    app_ctx.engine  # noqa: B018 - creates and upgrades the database before the child uses it
+    summary = crawl_with_display(
+        lambda progress: stages.crawl(
+            settings,
+            sources=sources,
+            source_names=source,
+            since=since_date,
+            max_articles=max_articles,
+            http_cache=False if no_cache else None,
+            log_level=LOG_LEVELS[min(app_ctx.verbose, 2)],
+            progress=progress,
+        ),
+        live=not as_json,
+    )
+    _print_summary(summary, as_json)
+
+
+@crawl_app.command("list")
+def crawl_list(ctx: typer.Context, sources_file: Path | None = SOURCES_OPTION) -> None:
+    """List the configured sources (name, kind, language, first URL), without crawling.
+
+    Example: airace crawl list --sources my-sources.toml
+    """
+    for s in _sources(ctx, sources_file):
+        flags = ("" if s.enabled else " (disabled)") + ("" if s.verified else " [unchecked]")
+        typer.echo(f"{s.name}\t{s.kind}\t{s.language or '-'}\t{s.urls[0]}{flags}")
+
+
+@crawl_app.command("seed")
+def crawl_seed(
+    ctx: typer.Context,
+    sources_file: Path | None = SOURCES_OPTION,
+    source: list[str] = SOURCE_OPTION,
+    redis_key: str = REDIS_KEY_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Push the sources' start URLs into the shared Redis frontier (setting redis_url).
+
+    Run it from cron on one machine; `airace crawl distributed` workers then take requests from
+    the shared queue and dupefilter (see docs/deployment.md).
+
+    Example: airace crawl seed --source my-feed
+    """
+    sources = _sources(ctx, sources_file)
+    pushed = stages.seed(app_context(ctx).settings, sources, source, prefix=redis_key)
+    if as_json:
+        typer.echo(json.dumps({"prefix": redis_key, "pushed": pushed}, indent=2))
+        return
+    total = sum(pushed.values())
+    typer.echo(f"seeded {total} start URLs from {len(pushed)} sources into {redis_key}:* (Redis)")
+
+
+@crawl_app.command("distributed")
+def crawl_distributed(
+    ctx: typer.Context,
+    sources_file: Path | None = SOURCES_OPTION,
+    source: list[str] = SOURCE_OPTION,
+    since: str | None = SINCE_OPTION,
+    max_articles: int | None = MAX_OPTION,
+    no_cache: bool = NO_CACHE_OPTION,
+    as_json: bool = JSON_OPTION,
+    redis_key: str = REDIS_KEY_OPTION,
+    lease: float = typer.Option(
+        30.0, "--lease", min=1.0, help="Seconds before a dead worker's requests are re-queued."
+    ),
+    idle_exit: bool = typer.Option(False, "--idle-exit", help="Exit once the frontier is empty."),
+) -> None:
+    """Crawl from the shared Redis frontier (scrapy-redis) as one of several workers.
+
+    Example: airace crawl distributed --idle-exit --source my-feed
+    """
+    app_ctx = app_context(ctx)
+    sources = _sources(ctx, sources_file)
+    since_date = parse_date(since, "--since")
+    app_ctx.engine  # noqa: B018 - creates and upgrades the database before the child uses it
+    summary = stages.crawl_distributed(
+        app_ctx.settings,
+        sources,
+        source_names=source,
+        since=since_date,
+        max_articles=max_articles,
+        http_cache=False if no_cache else None,
+        log_level=LOG_LEVELS[min(app_ctx.verbose, 2)],
+        prefix=redis_key,
+        lease=lease,
+        idle_exit=idle_exit,
+    )
+    _print_summary(summary, as_json, distributed=True)
 
 
 def ingest_cmd(
@@ -295,7 +338,7 @@ def ingest_cmd(
         summary = ingest_paths(
             app_ctx.sessions,
             paths,
-            relevance_terms(),
+            stages.relevance_terms(),
             since=since_date,
             always_relevant=always_relevant,
             source=source,
@@ -365,6 +408,6 @@ def extract_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("crawl")(crawl_cmd)
+    app.add_typer(crawl_app, name="crawl")
     app.command("ingest")(ingest_cmd)
     app.command("extract")(extract_cmd)

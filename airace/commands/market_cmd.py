@@ -7,27 +7,17 @@ from pathlib import Path
 
 import typer
 
+from airace import stages
 from airace.commands.common import app_context, parse_date
 from airace.errors import UserError
 
-
-def _theme_baskets() -> dict[str, list[str]]:
-    """Theme name -> tickers, from nlp.themes; empty (with a warning) when it is unavailable."""
-    try:
-        from nlp.themes import theme_baskets
-    except ImportError as e:
-        typer.echo(f"warning: theme baskets unavailable ({e}); theme links skipped", err=True)
-        return {}
-    return {k: list(v) for k, v in theme_baskets().items()}
-
-
-prices = typer.Typer(
+prices_app = typer.Typer(
     help="Keep daily prices in the database.\n\nExample: airace prices update --tickers NVDA SMH",
     no_args_is_help=True,
 )
 
 
-@prices.command("update")
+@prices_app.command("update")
 def prices_update(
     ctx: typer.Context,
     extra: list[str] | None = typer.Argument(None, show_default=False),
@@ -58,8 +48,6 @@ def prices_update(
     Example: airace prices update --tickers NVDA SMH --start 2024-09-01
     """
     from market.csv_prices import PriceSourceError
-    from market.exposure import tickers_for_update
-    from market.yahoo import load_prices_csv, update_prices
 
     actx = app_context(ctx)
     names = [t.strip() for raw in (tickers or []) + (extra or []) for t in raw.split(",")]
@@ -68,19 +56,23 @@ def prices_update(
     last = parse_date(end, "--end")
     if first and last and first > last:
         raise UserError(f"--start {first} is after --end {last}")
-    if from_csv is not None:
-        try:
-            report = load_prices_csv(actx.sessions, from_csv, names or None)
-        except PriceSourceError as e:
-            raise UserError(f"--from-csv: {e}") from None
-    else:
-        if not names:
-            with actx.sessions.begin() as s:
-                names = tickers_for_update(s, _theme_baskets(), actx.settings.benchmark_tickers)
+    if from_csv is None:
+        names = names or stages.needed_tickers(actx.settings, actx.sessions)
         typer.echo(f"updating {len(names)} ticker(s) from Yahoo Finance", err=True)
         if actx.verbose == 0:  # the per-ticker account below says what went wrong
             logging.getLogger("yfinance").setLevel(logging.CRITICAL)
-        report = update_prices(actx.sessions, names, first, last, max_tries=max_tries)
+    try:
+        report = stages.prices(
+            actx.settings,
+            actx.sessions,
+            tickers=names,
+            start=first,
+            end=last,
+            from_csv=from_csv,
+            max_tries=max_tries,
+        ).report
+    except PriceSourceError as e:
+        raise UserError(f"--from-csv: {e}") from None
     for line in report.lines():
         typer.echo(line)
     stored = sum(report.rows.values())
@@ -105,11 +97,9 @@ def react_cmd(
 
     Example: airace react --since 2025-01-01
     """
-    from market.events import react
-
     actx = app_context(ctx)
     day = parse_date(since, "--since")
-    summary = react(actx.sessions, theme_baskets=_theme_baskets(), since=day, recompute=recompute)
+    summary = stages.react(actx.settings, actx.sessions, since=day, recompute=recompute)
     typer.echo(
         f"{summary.computed} (article, ticker) pair(s) computed, {summary.rows} row(s) "
         f"stored, {len(summary.pending)} article(s) pending ({summary.waiting} waiting for "
@@ -124,5 +114,5 @@ def react_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(prices, name="prices")
+    app.add_typer(prices_app, name="prices")
     app.command("react")(react_cmd)

@@ -5,44 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
+from airace import stages
 from airace.commands.common import app_context, parse_date
 from airace.errors import UserError
-
-if TYPE_CHECKING:
-    from airace.config import Settings
-    from nlp.annotate import Analyzer
-
-
-def make_analyzer(settings: Settings, *, embeddings: bool = True) -> Analyzer:
-    """An Analyzer configured from Settings (models loaded on first use)."""
-    from nlp.annotate import Analyzer
-    from nlp.kb import KBError, load_kb
-
-    try:
-        kb = load_kb()
-    except KBError as e:
-        raise UserError(str(e)) from None
-    return Analyzer(
-        spacy_models={"en": settings.spacy_model_en, "fr": settings.spacy_model_fr},
-        fallback_model=settings.spacy_model_fallback,
-        embedding_model=settings.embedding_model if embeddings else None,
-        kb=kb,
-        chunk_size=settings.analysis_batch_size,
-    )
-
-
-def _load_models(analyzer: Analyzer) -> None:
-    from nlp.annotate import ModelError
-    from nlp.embeddings import EmbeddingError
-
-    try:
-        analyzer.load()
-    except (ModelError, EmbeddingError) as e:
-        raise UserError(str(e)) from None
 
 
 def _read_jsonl(path: Path) -> Any:
@@ -67,18 +36,16 @@ def _read_jsonl(path: Path) -> Any:
 
 def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
     """`analyze --worker`: claim batches until stopped (SIGTERM/SIGINT end it after the batch)."""
-    import datetime as dt
     import signal
 
-    from nlp.analyze import run_worker, worker_name
+    from nlp.analyze import worker_name
 
     if app_ctx.engine.dialect.name != "postgresql":
         raise UserError(
             "--worker needs PostgreSQL: SQLite has a single writer, so one analysis process is "
             "the limit there (run plain 'airace analyze')"
         )
-    analyzer = make_analyzer(app_ctx.settings)
-    _load_models(analyzer)
+    analyzer = stages.load_analyzer(app_ctx.settings)
     stop: list[int] = []
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -88,12 +55,12 @@ def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
     name = worker_name()
     typer.echo(f"worker {name}: started (lease {lease:g}s)", err=True)
     try:
-        summary = run_worker(
+        summary = stages.analyze_worker(
+            app_ctx.settings,
             app_ctx.sessions,
-            analyzer,
-            lease=dt.timedelta(seconds=lease),
+            analyzer=analyzer,
+            lease=lease,
             idle_exit=idle_exit,
-            batch_size=app_ctx.settings.analysis_batch_size,
             should_stop=lambda: bool(stop),
         )
     finally:
@@ -144,8 +111,6 @@ def analyze_cmd(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from nlp.analyze import analyze_pending
-
     app_ctx = app_context(ctx)
     start = parse_date(since, "--since")
     if not worker and (idle_exit or lease != 600.0):
@@ -155,9 +120,7 @@ def analyze_cmd(
             raise UserError("--worker takes the whole backlog: drop --since/--reprocess/--limit")
         _run_worker(app_ctx, lease=lease, idle_exit=idle_exit)
         return
-    analyzer = make_analyzer(app_ctx.settings)
-    _load_models(analyzer)
-    sessions = app_ctx.sessions
+    analyzer = stages.load_analyzer(app_ctx.settings)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -172,13 +135,13 @@ def analyze_cmd(
         def progress(summary: Any) -> None:
             bar.update(task, total=summary.total, completed=summary.processed)
 
-        summary = analyze_pending(
-            sessions,
-            analyzer,
+        summary = stages.analyze(
+            app_ctx.settings,
+            app_ctx.sessions,
+            analyzer=analyzer,
             since=start,
             reprocess=reprocess,
             limit=limit,
-            batch_size=app_ctx.settings.analysis_batch_size,
             progress=progress,
         )
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "0"
@@ -203,9 +166,8 @@ def annotate_cmd(
     Example: airace annotate in.jsonl -o out.jsonl
     """
     # The output has no vectors: the embedding model is not loaded.
-    analyzer = make_analyzer(app_context(ctx).settings, embeddings=False)
     items = list(_read_jsonl(input))
-    _load_models(analyzer)
+    analyzer = stages.load_analyzer(app_context(ctx).settings, embeddings=False)
     try:
         out = output.open("w", encoding="utf-8") if output else sys.stdout
     except OSError as e:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from airace import stages
 from airace.commands.common import app_context, parse_date
 from airace.errors import UserError
 
@@ -53,7 +54,7 @@ def report_weekly(
         None,
         "--output",
         "-o",
-        help="PDF file (default: <report_dir>/airace-<week>-<lang>.pdf).",
+        help="PDF file (default: <report_dir>/briefing-<week>-<lang>.pdf).",
     ),
     html: Path | None = typer.Option(
         None, "--html", help="Also write the HTML (its charts go in <name>_assets/)."
@@ -69,10 +70,6 @@ def report_weekly(
     from reports.context import iso_week, last_complete_week
 
     appctx = app_context(ctx)
-    settings = appctx.settings
-    language = (lang or settings.report_language).lower()
-    if language not in ("en", "fr"):
-        raise UserError(f"--lang: expected en or fr, got {lang!r}")
     if week and (start or end):
         raise UserError("give either --week or --start/--end, not both")
     if week:
@@ -92,25 +89,16 @@ def report_weekly(
     else:
         period = last_complete_week(dt.date.today())
         first, last = period.start, period.end
-
-    from reports.context import Period
-
-    label = Period(first, last).label.replace(" – ", "_")
-    pdf = output or Path(settings.report_dir) / f"airace-{label}-{language}.pdf"
-    if pdf.suffix.lower() != ".pdf":
-        raise UserError(f"-o: expected a .pdf file, got {str(pdf)!r}")
-
-    from reports.render import render_weekly
-
-    result = render_weekly(
+    result = stages.report(
+        appctx.settings,
         appctx.sessions,
         first,
         last,
-        lang=language,
-        pdf_path=pdf,
-        html_path=html,
-        theme_labels=_theme_labels(language),
+        lang=lang,
+        pdf_path=output,
+        html=html or False,
     )
+    language = result.language
     typer.echo(
         f"{result.pdf_path}: {result.pages} pages, {result.article_count} articles, "
         f"{first} to {last} ({language}) in {result.timings.get('total', 0):.1f}s"
@@ -121,39 +109,21 @@ def report_weekly(
         typer.echo(f"no prices this week for: {', '.join(result.missing_tickers)}", err=True)
 
 
-def _theme_labels(lang: str) -> dict[str, str] | None:
-    """Theme labels from nlp.themes; None (title-cased names) when it is not available."""
-    try:
-        from nlp.themes import theme_labels
-    except ImportError:
-        return None
-    try:
-        return dict(theme_labels(lang))
-    except Exception:  # a broken labels table must not stop the briefing
-        return None
-
-
 def _list(ctx: typer.Context) -> None:
     """Print the report kinds, recent weeks with articles, and the last rendered reports."""
-    from sqlalchemy import select
-
-    from db.models import Article, Report
+    from db.articles import articles_per_week
+    from db.weekly import recent_reports
 
     typer.echo("Report kinds:")
     for kind, text in KINDS.items():
         typer.echo(f"  {kind:<8} {text}")
     sessions = app_context(ctx).sessions
-    weeks: dict[tuple[int, int], int] = {}
     with sessions() as s:
-        for (published,) in s.execute(
-            select(Article.published_at).where(Article.published_at.is_not(None))
-        ):
-            year, wk, _ = published.isocalendar()
-            weeks[(year, wk)] = weeks.get((year, wk), 0) + 1
-        last = s.execute(select(Report).order_by(Report.id.desc()).limit(5)).scalars().all()
+        weeks = articles_per_week(s, limit=12)
+        last = recent_reports(s, limit=5)
     if weeks:
         typer.echo("Weeks with articles (most recent first):")
-        for (year, wk), n in sorted(weeks.items(), reverse=True)[:12]:
+        for (year, wk), n in weeks:
             typer.echo(
                 f"  {year}-W{wk:02d}  {n:>7} articles   airace report weekly --week "
                 f"{year}-W{wk:02d}"

@@ -1,7 +1,7 @@
 """The feed, sitemap and listing spiders, fed by the shared Redis frontier (crawler.distributed).
 
 They parse exactly like their single-process parents; only where requests come from differs:
-start URLs are popped from the source's Redis list (`airace crawl --seed` pushes them), and every
+start URLs are popped from the source's Redis list (`airace crawl seed` pushes them), and every
 request goes through scrapy-redis's scheduler, so it lands in the queue shared by all workers
 and passes the shared dupefilter. Each spider instance takes its source's name, which names its
 Redis keys. A request is acknowledged (dropped from this worker's in-flight hash) when its

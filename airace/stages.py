@@ -1,0 +1,406 @@
+"""The stages, as functions of Settings: the one place where Settings meets the libraries.
+
+    crawl -> analyze -> prices -> react -> report
+
+Each stage takes the Settings (plus the explicit overrides a command may give), maps them to the
+plain parameters of one pinned entry point (docs/architecture.md), imports its package lazily and
+returns that entry point's structured summary. The CLI commands, `airace run` (airace/pipeline.py),
+the scheduler and the demo all call these functions; the demo differs only by its settings preset
+(`airace.demo.demo_settings`) and its fixed week.
+
+A user's mistake found here (a bad sources file, a missing model) is raised as `UserError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airace.config import Settings
+from airace.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from crawler.runner import CrawlOptions, CrawlSummary
+    from crawler.sources import SourceConfig
+    from market.react import ReactSummary
+    from market.yahoo import PriceUpdateReport
+    from nlp.analyze import AnalyzeSummary
+    from nlp.annotate import Analyzer
+    from reports.render import ReportResult
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------------------------
+# Settings -> plain parameters
+
+
+def relevance_terms() -> list[str]:
+    """AI-race terms: the knowledge base's names and aliases (when nlp.kb loads) + built-ins."""
+    from crawler.relevance import BUILTIN_TERMS, merge_terms
+
+    kb_terms: list[str] = []
+    try:
+        from nlp.kb import load_kb
+
+        kb_terms = list(load_kb().relevance_terms())
+    except Exception as e:  # the knowledge base is optional for crawling
+        log.info("knowledge base unavailable for relevance terms (%s); built-in list only", e)
+    return merge_terms(kb_terms, BUILTIN_TERMS)
+
+
+def load_crawl_sources(settings: Settings, sources_file: Path | None = None) -> list[SourceConfig]:
+    """The sources file named on the command line, in settings, or the bundled default."""
+    from crawler.sources import SourcesError, load_sources
+
+    path = sources_file or (Path(settings.sources_file) if settings.sources_file else None)
+    try:
+        return load_sources(path)
+    except SourcesError as e:
+        raise UserError(str(e)) from None
+
+
+def crawl_options(
+    settings: Settings,
+    *,
+    source_names: Sequence[str] = (),
+    since: dt.date | None = None,
+    max_articles: int | None = None,
+    http_cache: bool | None = None,
+    log_level: str = "WARNING",
+) -> CrawlOptions:
+    """Map Settings (+ command options) to crawler.runner.CrawlOptions."""
+    from crawler.runner import CrawlOptions
+
+    use_cache = settings.http_cache if http_cache is None else http_cache
+    return CrawlOptions(
+        user_agent=settings.user_agent,
+        contact=settings.crawler_contact,
+        robots_obey=settings.robots_obey,
+        download_delay=settings.download_delay,
+        concurrent_requests_per_domain=settings.concurrent_requests_per_domain,
+        autothrottle=settings.autothrottle,
+        download_timeout=settings.download_timeout,
+        download_maxsize=settings.download_maxsize,
+        since=since,
+        max_articles=max_articles,
+        http_cache_dir=str(settings.resolved_data_dir() / "http-cache") if use_cache else None,
+        source_names=tuple(source_names),
+        log_level=log_level,
+    )
+
+
+def make_analyzer(settings: Settings, *, embeddings: bool = True) -> Analyzer:
+    """An Analyzer configured from Settings (models loaded on first use)."""
+    from nlp.annotate import Analyzer
+    from nlp.kb import KBError, load_kb
+
+    try:
+        kb = load_kb()
+    except KBError as e:
+        raise UserError(str(e)) from None
+    return Analyzer(
+        spacy_models={"en": settings.spacy_model_en, "fr": settings.spacy_model_fr},
+        fallback_model=settings.spacy_model_fallback,
+        embedding_model=settings.embedding_model if embeddings else None,
+        kb=kb,
+        chunk_size=settings.analysis_batch_size,
+    )
+
+
+def load_analyzer(settings: Settings, *, embeddings: bool = True) -> Analyzer:
+    """`make_analyzer` with its models loaded now; a model that cannot load is a UserError."""
+    from nlp.annotate import ModelError
+    from nlp.embeddings import EmbeddingError
+
+    analyzer = make_analyzer(settings, embeddings=embeddings)
+    try:
+        analyzer.load()
+    except (ModelError, EmbeddingError) as e:
+        raise UserError(str(e)) from None
+    return analyzer
+
+
+def theme_baskets() -> dict[str, list[str]]:
+    """Theme name -> tickers, from nlp.themes; empty (with a warning) when it is unavailable."""
+    try:
+        from nlp.themes import theme_baskets as baskets
+    except ImportError as e:
+        log.warning("theme baskets unavailable (%s); theme links skipped", e)
+        return {}
+    return {k: list(v) for k, v in baskets().items()}
+
+
+def theme_labels(lang: str) -> dict[str, str] | None:
+    """Theme labels from nlp.themes; None (title-cased names) when it is not available."""
+    try:
+        from nlp.themes import theme_labels as labels
+
+        return dict(labels(lang))
+    except Exception:  # a broken labels table must not stop the briefing
+        return None
+
+
+def report_stem(settings: Settings, start: dt.date, end: dt.date, lang: str) -> Path:
+    """The one name of a briefing's files: <report_dir>/briefing-<period>-<lang> (no suffix).
+
+    <period> is `2025-W05` for an ISO week, else `2025-01-27_2025-02-02`.
+    """
+    from reports.context import Period
+
+    label = Period(start, end).label.replace(" – ", "_")
+    return Path(settings.report_dir).expanduser() / f"briefing-{label}-{lang}"
+
+
+# --------------------------------------------------------------------------------------------
+# The stages
+
+
+def crawl(
+    settings: Settings,
+    *,
+    sources: list[SourceConfig] | None = None,
+    sources_file: Path | None = None,
+    source_names: Sequence[str] = (),
+    since: dt.date | None = None,
+    max_articles: int | None = None,
+    http_cache: bool | None = None,
+    log_level: str = "WARNING",
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> CrawlSummary:
+    """Crawl the sources (default: the settings' sources file) into settings.database_url."""
+    from crawler.runner import run_crawl
+    from crawler.sources import SourcesError
+
+    chosen = sources if sources is not None else load_crawl_sources(settings, sources_file)
+    known = {s.name for s in chosen}
+    unknown = [n for n in source_names if n not in known]
+    if unknown:
+        raise UserError(f"--source: unknown source {unknown[0]!r} (see 'airace crawl list')")
+    options = crawl_options(
+        settings,
+        source_names=source_names,
+        since=since,
+        max_articles=max_articles,
+        http_cache=http_cache,
+        log_level=log_level,
+    )
+    try:
+        return run_crawl(settings.database_url, chosen, options, relevance_terms(), progress)
+    except SourcesError as e:
+        raise UserError(str(e)) from None
+
+
+def seed(
+    settings: Settings,
+    sources: list[SourceConfig],
+    source_names: Sequence[str] = (),
+    *,
+    prefix: str = "airace",
+) -> dict[str, int]:
+    """Push the chosen (default: every enabled) sources' start URLs into settings.redis_url."""
+    from crawler.distributed import DistributedError
+    from crawler.distributed import seed as push
+    from crawler.sources import SourcesError, select_sources
+
+    try:
+        return push(settings.redis_url, select_sources(sources, list(source_names)), prefix)
+    except (DistributedError, SourcesError) as e:
+        raise UserError(str(e)) from None
+
+
+def crawl_distributed(
+    settings: Settings,
+    sources: list[SourceConfig],
+    *,
+    source_names: Sequence[str] = (),
+    since: dt.date | None = None,
+    max_articles: int | None = None,
+    http_cache: bool | None = None,
+    log_level: str = "WARNING",
+    prefix: str = "airace",
+    lease: float = 30.0,
+    idle_exit: bool = False,
+) -> CrawlSummary:
+    """One crawl worker on the shared Redis frontier (settings.redis_url)."""
+    from crawler.distributed import DistributedError, run_distributed
+    from crawler.sources import SourcesError
+
+    options = crawl_options(
+        settings,
+        source_names=source_names,
+        since=since,
+        max_articles=max_articles,
+        http_cache=http_cache,
+        log_level=log_level,
+    )
+    try:
+        return run_distributed(
+            settings.database_url,
+            sources,
+            options,
+            relevance_terms(),
+            redis_url=settings.redis_url,
+            prefix=prefix,
+            lease=lease,
+            idle_exit=idle_exit,
+        )
+    except (DistributedError, SourcesError) as e:
+        raise UserError(str(e)) from None
+
+
+def analyze(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    analyzer: Analyzer | None = None,
+    since: dt.date | None = None,
+    reprocess: bool = False,
+    limit: int | None = None,
+    progress: Callable[[AnalyzeSummary], None] | None = None,
+) -> AnalyzeSummary:
+    """Analyse the stored articles waiting for it (entities, stance, themes, embeddings)."""
+    from nlp.analyze import analyze_pending
+
+    return analyze_pending(
+        sessions,
+        analyzer if analyzer is not None else load_analyzer(settings),
+        since=since,
+        reprocess=reprocess,
+        limit=limit,
+        batch_size=settings.analysis_batch_size,
+        progress=progress,
+    )
+
+
+def analyze_worker(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    lease: float = 600.0,
+    idle_exit: bool = False,
+    should_stop: Callable[[], bool] = lambda: False,
+    analyzer: Analyzer | None = None,
+) -> AnalyzeSummary:
+    """`analyze --worker`: claim batches of the shared backlog until stopped."""
+    from nlp.analyze import run_worker
+
+    return run_worker(
+        sessions,
+        analyzer if analyzer is not None else load_analyzer(settings),
+        lease=dt.timedelta(seconds=lease),
+        idle_exit=idle_exit,
+        batch_size=settings.analysis_batch_size,
+        should_stop=should_stop,
+    )
+
+
+@dataclass(frozen=True)
+class PricesResult:
+    """What the prices stage asked for and what it got."""
+
+    tickers: list[str]  # empty with from_csv: every file of the folder
+    report: PriceUpdateReport
+
+    @property
+    def all_failed(self) -> bool:
+        """Nothing stored and every ticker asked for failed."""
+        report = self.report
+        return bool(report.failed) and not any(report.rows.values())
+
+
+def needed_tickers(settings: Settings, sessions: sessionmaker[Session]) -> list[str]:
+    """Every ticker linked to stored articles or themes, plus settings.benchmark_tickers."""
+    from market.exposure import tickers_for_update
+
+    with sessions.begin() as s:
+        return tickers_for_update(s, theme_baskets(), settings.benchmark_tickers)
+
+
+def prices(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    tickers: Sequence[str] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    from_csv: Path | None = None,
+    max_tries: int = 5,
+) -> PricesResult:
+    """Update daily prices: `tickers`, else those the stored articles and themes need plus the
+    benchmarks (settings.benchmark_tickers); from Yahoo, or from the CSV folder `from_csv`."""
+    from market.yahoo import load_prices_csv, update_prices
+
+    if from_csv is not None:
+        return PricesResult(
+            list(tickers), load_prices_csv(sessions, from_csv, list(tickers) or None)
+        )
+    names = list(tickers) or needed_tickers(settings, sessions)
+    return PricesResult(names, update_prices(sessions, names, start, end, max_tries=max_tries))
+
+
+def react(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    since: dt.date | None = None,
+    recompute: bool = False,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> ReactSummary:
+    """Event study of the analysed articles whose prices are in; rows into `reactions`."""
+    from market.react import react as run
+
+    return run(
+        sessions, theme_baskets=theme_baskets(), since=since, recompute=recompute, progress=progress
+    )
+
+
+def report(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    start: dt.date,
+    end: dt.date,
+    *,
+    lang: str | None = None,
+    pdf_path: Path | None = None,
+    html: bool | Path = False,
+) -> ReportResult:
+    """Render the briefing of start..end (inclusive) in `lang` (default: report_language).
+
+    `pdf_path` None: `report_stem(...)`.pdf. `html` True writes the HTML beside the PDF under
+    the same stem; a Path writes it there.
+    """
+    from reports.render import render_weekly
+
+    language = (lang or settings.report_language).lower()
+    if language not in ("en", "fr"):
+        raise UserError(f"--lang: expected en or fr, got {lang!r}")
+    stem = report_stem(settings, start, end, language)
+    pdf = pdf_path or stem.with_suffix(".pdf")
+    if pdf.suffix.lower() != ".pdf":
+        raise UserError(f"-o: expected a .pdf file, got {str(pdf)!r}")
+    html_path = html if isinstance(html, Path) else (pdf.with_suffix(".html") if html else None)
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    return render_weekly(
+        sessions,
+        start,
+        end,
+        lang=language,
+        pdf_path=pdf,
+        html_path=html_path,
+        theme_labels=theme_labels(language),
+    )
+
+
+def last_week(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Monday..Sunday of the last complete ISO week before `today` (reports.context)."""
+    from reports.context import last_complete_week
+
+    period = last_complete_week(today)
+    return period.start, period.end
