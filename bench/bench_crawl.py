@@ -117,8 +117,12 @@ def run_full(sitemap_url: str, workdir: Path, round_no: int) -> tuple[float, flo
         name="bench", kind="sitemap", urls=(sitemap_url,), allowed_domains=("127.0.0.1",)
     )
     options = CrawlOptions(
+        user_agent="airace-bench/1",
+        robots_obey=True,
         download_delay=0,
         autothrottle=False,
+        download_timeout=30,
+        download_maxsize=5_000_000,
         concurrent_requests=CONCURRENCY,
         concurrent_requests_per_domain=CONCURRENCY,
         http_cache_dir=None,

@@ -2,7 +2,8 @@
 
 The runner builds one `CrawlContext` for all the sources of a crawl and hands it over in the
 `AIRACE_CONTEXT` setting, so dedupe works across sources. Under plain `scrapy crawl`, one is built
-from the `AIRACE_*` settings the first time a component asks for it.
+from the `AIRACE_*` settings the first time a component asks for it (airace/scrapy_settings.py
+fills them from the user's airace settings).
 """
 
 from __future__ import annotations
@@ -55,20 +56,18 @@ def _from_settings(settings: Any) -> CrawlContext:
 
     url = settings.get("AIRACE_DATABASE_URL") or ""
     if not url:
-        from platformdirs import user_data_path
-
-        url = f"sqlite:///{user_data_path('airace', appauthor=False) / 'airace.db'}"
+        raise ValueError("the Scrapy setting AIRACE_DATABASE_URL is empty: name the database")
     engine = make_engine(url)
     upgrade(engine)
     since_raw = settings.get("AIRACE_SINCE") or ""
     since = dt.datetime.fromisoformat(since_raw).replace(tzinfo=dt.UTC) if since_raw else None
     store = ArticleStore(make_sessionmaker(engine), batch_size=settings.getint("AIRACE_BATCH_SIZE"))
-    workers = settings.getint("AIRACE_EXTRACT_WORKERS", 0)
+    workers = settings.getint("AIRACE_EXTRACT_WORKERS")
     return CrawlContext(
         store=store,
         relevance=RelevanceFilter(),
         since=since,
-        min_words=settings.getint("AIRACE_MIN_WORDS", 40),
+        min_words=settings.getint("AIRACE_MIN_WORDS"),
         extract_pool=extraction_pool(workers) if workers > 0 else None,
     )
 

@@ -29,7 +29,6 @@ from typing import Any
 from crawler.sources import SourceConfig, select_sources
 
 COUNTERS = ("fetched", "new", "duplicates", "irrelevant", "dropped", "errors")
-DEFAULT_USER_AGENT = "airace/0.1 (+https://github.com/airace/airace; news research crawler)"
 SPIDER_CLASSES = {
     "feed": "crawler.spiders.feed.FeedSpider",
     "sitemap": "crawler.spiders.sitemap.SitemapSpider",
@@ -38,19 +37,23 @@ SPIDER_CLASSES = {
 RUN_STATS_EVERY = 3.0  # seconds between crawl_runs refreshes in the child
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CrawlOptions:
-    """How to crawl: identity, politeness, limits, caching and which sources."""
+    """How to crawl: identity, politeness, limits, caching and which sources.
 
-    user_agent: str = DEFAULT_USER_AGENT
-    contact: str = ""
-    robots_obey: bool = True
-    download_delay: float = 1.0
-    concurrent_requests_per_domain: int = 2
+    The identity, politeness and limit fields have no default here: their one default is the
+    airace Settings field of the same name (airace/config.py), mapped by airace/stages.py.
+    """
+
+    user_agent: str
+    contact: str = ""  # appended to the user agent when given
+    robots_obey: bool
+    download_delay: float
+    concurrent_requests_per_domain: int
     concurrent_requests: int = 16
-    autothrottle: bool = True
-    download_timeout: int = 30
-    download_maxsize: int = 5_000_000
+    autothrottle: bool
+    download_timeout: int
+    download_maxsize: int
     since: dt.date | None = None  # skip articles published before this day (UTC)
     max_articles: int | None = None  # per source: the spider stops after this many new articles
     http_cache_dir: str | None = None  # None: no HTTP cache
@@ -91,7 +94,7 @@ class CrawlSummary:
 
 def scrapy_settings(options: CrawlOptions) -> dict[str, Any]:
     """Scrapy setting overrides for these options (on top of crawler/settings.py)."""
-    agent = options.user_agent or DEFAULT_USER_AGENT
+    agent = options.user_agent
     if options.contact:
         agent = f"{agent} contact: {options.contact}"
     settings: dict[str, Any] = {

@@ -1,35 +1,28 @@
-"""Scrapy settings of the airace crawler: polite and safe by default.
+"""Scrapy-only settings of the airace crawler: safety, limits, cache policy, pipelines.
 
-`crawler.runner` overrides the politeness values from the user's airace settings; `scrapy crawl
-<feed|sitemap|listing> -a source=NAME` from the repository uses these defaults (and
-`-s AIRACE_DATABASE_URL=...`).
+Identity, politeness and size limits (user agent, robots.txt, delay, per-domain concurrency,
+AutoThrottle, timeout, size cap) are not here: their one default is the airace Settings field
+(airace/config.py). `crawler.runner` maps them from CrawlOptions; `scrapy crawl
+<feed|sitemap|listing> -a source=NAME` from the repository reads airace/scrapy_settings.py
+(scrapy.cfg), which adds the user's airace settings (defaults < airace.toml < AIRACE_* env) to
+these, so both crawl alike. `-s NAME=VALUE` still overrides any of them.
 """
 
 BOT_NAME = "airace"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-USER_AGENT = "airace/0.1 (+https://github.com/airace/airace; news research crawler)"
-
 # Safety: Scrapy 2.19's RemoteControl extension runs code sent to a local port; the telnet console
 # is a remote Python shell. Both stay off.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
-# Politeness.
-ROBOTSTXT_OBEY = True
+# Politeness beyond the airace settings.
 CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 1.0
-AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Limits.
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 5_000_000
-DOWNLOAD_WARNSIZE = 2_000_000
 REDIRECT_MAX_TIMES = 5
 RETRY_ENABLED = True
 RETRY_TIMES = 1
@@ -37,7 +30,6 @@ RETRY_TIMES = 1
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 
 # Incremental re-crawls: cached feeds are revalidated with ETag / Last-Modified (RFC 2616 policy).
-HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 HTTPCACHE_DIR = "httpcache"
@@ -60,7 +52,7 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # airace's own settings (plain values; the runner passes a ready CrawlContext instead).
-AIRACE_DATABASE_URL = ""  # e.g. sqlite:///airace.db; empty: the user's default database
+AIRACE_DATABASE_URL = ""  # e.g. sqlite:///airace.db (airace/scrapy_settings.py fills it)
 AIRACE_SOURCES_FILE = ""  # empty: crawler/sources.toml
 AIRACE_SINCE = ""  # ISO date: older articles are skipped
 AIRACE_MIN_WORDS = 40

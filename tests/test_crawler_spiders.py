@@ -32,6 +32,8 @@ def site() -> Iterator[LoopbackServer]:
 @pytest.fixture
 def options(tmp_path: Path) -> CrawlOptions:
     return CrawlOptions(
+        user_agent="airace-test/1",
+        robots_obey=True,
         download_delay=0,
         autothrottle=False,
         concurrent_requests_per_domain=8,

@@ -179,12 +179,32 @@ def test_scrapy_settings_are_safe_and_mapped() -> None:
     import crawler.settings as project
 
     assert project.REMOTE_CONTROL_ENABLED is False and project.TELNETCONSOLE_ENABLED is False
-    assert project.ROBOTSTXT_OBEY is True and project.AUTOTHROTTLE_ENABLED is True
+    # Politeness comes from the airace Settings, once: `scrapy crawl` from the repository reads
+    # airace/scrapy_settings.py (scrapy.cfg), which maps the Settings defaults onto these.
+    import airace.scrapy_settings as repo_project
+    from airace.config import Settings
+
+    for name in ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "DOWNLOAD_MAXSIZE"):
+        assert not hasattr(project, name), f"{name}: a second copy of a Settings default"
+    assert repo_project.ROBOTSTXT_OBEY is True and repo_project.AUTOTHROTTLE_ENABLED is True
+    assert repo_project.USER_AGENT == Settings().user_agent
+    assert repo_project.DOWNLOAD_DELAY == Settings().download_delay
+    assert repo_project.ITEM_PIPELINES == project.ITEM_PIPELINES
     assert project.REDIRECT_MAX_TIMES <= 10
     assert set(project.DOWNLOAD_HANDLERS) == {"file", "data", "s3", "ftp"}
     assert list(project.ITEM_PIPELINES.values()) == sorted(project.ITEM_PIPELINES.values())
     s = scrapy_settings(
-        CrawlOptions(contact="mailto:me@example.org", download_maxsize=1000, max_articles=5)
+        CrawlOptions(
+            user_agent="airace-test/1",
+            contact="mailto:me@example.org",
+            robots_obey=True,
+            download_delay=1.0,
+            concurrent_requests_per_domain=2,
+            autothrottle=True,
+            download_timeout=30,
+            download_maxsize=1000,
+            max_articles=5,
+        )
     )
     assert s["USER_AGENT"].endswith("contact: mailto:me@example.org")
     assert s["DOWNLOAD_MAXSIZE"] == 1000 and s["CLOSESPIDER_ITEMCOUNT"] == 5
@@ -192,7 +212,7 @@ def test_scrapy_settings_are_safe_and_mapped() -> None:
 
 
 def test_crawl_options_from_settings(settings) -> None:  # type: ignore[no-untyped-def]
-    from airace.commands.crawl_cmd import crawl_options
+    from airace.stages import crawl_options
 
     changed = settings.replace(
         crawler_contact="mailto:x@example.org",
