@@ -4,7 +4,7 @@
         [--repeat 20] [--no-search] [--cli]
 
 Each row times what the command does after its arguments are parsed: open a session, run the
-db/queries.py (or airace/search.py) function, and render the rows as JSON. Targets (issue 7): p95
+db/queries.py (or db/search.py) function, and render the rows as JSON. Targets (issue 7): p95
 under 100 ms for each query command, under 300 ms for `search` once the model is loaded. The search
 rows load the bundled all-MiniLM-L6-v2 once, then each timed call embeds the query, loads the stored
 vectors in one query, and fuses with FTS5. The synthetic vectors are stored under the model name
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import text
 
     from airace.output import emit
-    from airace.search import search
+    from db.search import search
     from db import queries
     from db.engine import make_engine, make_sessionmaker
     from db.migrations import ensure_current

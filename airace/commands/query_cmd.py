@@ -1,6 +1,6 @@
 """`airace query articles|entities|reactions`, `airace search`, `airace sql`, `airace browse`.
 
-Each command opens the store, calls one function of db/queries.py, airace/search.py or the
+Each command opens the store, calls one function of db/queries.py, db/search.py or the
 read-only engine, and prints the rows with airace.output.emit. JSON field names are listed in
 docs/queries.md and in each command's help; they are stable. Table output shortens long text to
 fit a terminal; json, jsonl and csv carry every field in full.
@@ -282,7 +282,7 @@ def search_cmd(
 
     Example: airace search "cheaper training of reasoning models" --limit 5
     """
-    from airace.search import SEARCH_FIELDS, search
+    from db.search import SEARCH_FIELDS, search
 
     if not text.strip():
         raise UserError("search text is empty")

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from airace import search as search_mod
-from airace.search import search
+from db import search as search_mod
+from db.search import search
 from db.engine import make_engine, make_sessionmaker
 from db.migrations import upgrade
 from db.models import Article, Embedding
