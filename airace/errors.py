@@ -3,8 +3,3 @@
 
 class UserError(Exception):
     """A mistake in the user's input: bad option value, missing file, unknown name."""
-
-
-class NotImplementedYet(UserError):
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what}: not implemented yet")

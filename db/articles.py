@@ -51,17 +51,6 @@ def known_urls(session: Session) -> set[str]:
     return {url for url in session.scalars(query) if url}
 
 
-def url_is_known(session: Session, url: str) -> bool:
-    """True when `url` is an article URL, an article's original URL or a duplicate URL."""
-    return (
-        session.scalar(
-            select(Article.id).where((Article.url == url) | (Article.original_url == url)).limit(1)
-        )
-        is not None
-        or session.scalar(select(Duplicate.id).where(Duplicate.url == url).limit(1)) is not None
-    )
-
-
 def fingerprints(
     session: Session, since: dt.datetime | None = None
 ) -> list[tuple[int, str, int | None]]:
@@ -70,13 +59,6 @@ def fingerprints(
     if since is not None:
         query = query.where(Article.fetched_at >= since)
     return [(i, h, s) for i, h, s in session.execute(query)]
-
-
-def article_id_by_hash(session: Session, content_hash: str) -> int | None:
-    """The first article with this content hash, if any."""
-    return session.scalar(
-        select(Article.id).where(Article.content_hash == content_hash).order_by(Article.id).limit(1)
-    )
 
 
 def article_id_by_url(session: Session, url: str) -> int | None:
@@ -138,11 +120,6 @@ def update_crawl_run(
     if finished:
         run.finished_at = utcnow()
     return run
-
-
-def get_crawl_run(session: Session, run_id: int) -> CrawlRun | None:
-    """One crawl run by id."""
-    return session.get(CrawlRun, run_id)
 
 
 def articles_per_week(

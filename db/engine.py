@@ -61,7 +61,3 @@ def make_engine(url: str, *, readonly: bool = False, echo: bool = False) -> Engi
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """A session factory; callers own the lifecycle (`with factory.begin() as session:`)."""
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

@@ -228,26 +228,3 @@ def stances_of_article(session: Session, article_id: int) -> list[tuple[Stance, 
 def themes_of_article(session: Session, article_id: int) -> dict[str, float]:
     rows = session.execute(select(Theme.theme, Theme.score).where(Theme.article_id == article_id))
     return {t: s for t, s in rows}
-
-
-def embedding_of_article(session: Session, article_id: int) -> Embedding | None:
-    return session.get(Embedding, article_id)
-
-
-def entity_by_key(session: Session, key: str) -> Entity | None:
-    return session.scalar(select(Entity).where(Entity.key == key))
-
-
-def exposures_of(session: Session, entity_id: int) -> list[Exposure]:
-    return list(session.scalars(select(Exposure).where(Exposure.entity_id == entity_id)))
-
-
-def articles_mentioning(session: Session, key: str, *, min_salience: float = 0.0) -> list[int]:
-    """Ids of the articles that mention the entity `key`, newest id first."""
-    stmt = (
-        select(Mention.article_id)
-        .join(Entity, Entity.id == Mention.entity_id)
-        .where(Entity.key == key, Mention.salience >= min_salience)
-        .order_by(Mention.article_id.desc())
-    )
-    return list(session.scalars(stmt))

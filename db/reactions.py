@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from db.models import Entity, Reaction, Stance, Theme
@@ -81,17 +81,6 @@ def complete_pairs(
         )
         done.update((a, t) for a, t in session.execute(stmt))
     return done
-
-
-def delete_reactions(session: Session, article_id: int, tickers: Iterable[str]) -> int:
-    """Remove the rows of one article for tickers it no longer links to."""
-    names = list(tickers)
-    if not names:
-        return 0
-    result = session.execute(
-        delete(Reaction).where(Reaction.article_id == article_id, Reaction.ticker.in_(names))
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,6 @@ class PriceUpdateReport:
             out.append(f"{ticker}: {'; '.join(parts)}")
         return out
 
-    def merge(self, other: PriceUpdateReport) -> None:
-        for t, n in other.rows.items():
-            self.rows[t] = self.rows.get(t, 0) + n
-        self.failed.update(other.failed)
-        self.notes.update(other.notes)
-
 
 def _num(value: Any) -> float | None:
     try:
