@@ -23,6 +23,9 @@ from lxml import etree
 
 from crawler.dates import UNKNOWN, PublishedDate, best_date, parse_date, plausible
 from crawler.urls import safe_canonical_url
+from db.language import en_or_fr as guess_language
+
+__all__ = ["guess_language"]  # crawler.ingest and the tests import it from here
 
 # trafilatura.extract keyword arguments used for the main text.
 TEXT_OPTIONS: dict[str, Any] = {
@@ -61,51 +64,6 @@ _DATE_META = (
     "parsely-pub-date",
     "cxenseparse:recs:publishtime",
 )
-_STOP_EN = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "to",
-        "in",
-        "is",
-        "that",
-        "for",
-        "on",
-        "with",
-        "are",
-        "was",
-        "as",
-        "by",
-        "this",
-        "it",
-        "from",
-        "at",
-    ]
-)
-_STOP_FR = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "des",
-        "du",
-        "de",
-        "et",
-        "est",
-        "un",
-        "une",
-        "pour",
-        "dans",
-        "que",
-        "qui",
-        "sur",
-        "pas",
-        "au",
-        "aux",
-    ]
-)
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 @dataclass
@@ -254,16 +212,6 @@ def _title_tag(tree: lxml.html.HtmlElement) -> str | None:
         return None
     text = " ".join(t.text_content().split())
     return re.split(r"\s+[|\-–—]\s+[^|\-–—]+$", text)[0] if text else None
-
-
-def guess_language(text: str) -> str | None:
-    """'en' or 'fr' from stop words, or None when the text gives no clear signal."""
-    words = [w.lower() for w in _WORD.findall(text[:5000])]
-    en = sum(w in _STOP_EN for w in words)
-    fr = sum(w in _STOP_FR for w in words)
-    if en + fr < 5:
-        return None
-    return "en" if en >= fr * 1.5 else "fr" if fr >= en * 1.5 else None
 
 
 def _lang_code(value: str | None) -> str | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from db.language import WORDS, en_or_fr, words
+
 _TRANSLATE = str.maketrans(
     {
         "\u2019": "'",  # right single quotation mark (typographic apostrophe)
@@ -88,108 +90,20 @@ def article_text(title: str | None, body: str | None) -> tuple[str, int]:
 
 # --- language --------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
-_EN = frozenset(
-    [
-        "the",
-        "and",
-        "of",
-        "to",
-        "in",
-        "is",
-        "that",
-        "for",
-        "on",
-        "with",
-        "as",
-        "was",
-        "by",
-        "it",
-        "are",
-        "be",
-        "this",
-        "from",
-        "at",
-        "have",
-        "has",
-        "which",
-        "its",
-        "their",
-        "they",
-        "will",
-        "would",
-        "but",
-        "not",
-        "an",
-        "been",
-        "were",
-        "or",
-        "more",
-        "said",
-        "after",
-        "over",
-        "than",
-    ]
-)
-_FR = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "des",
-        "du",
-        "de",
-        "et",
-        "un",
-        "une",
-        "est",
-        "dans",
-        "que",
-        "qui",
-        "pour",
-        "sur",
-        "par",
-        "pas",
-        "au",
-        "aux",
-        "avec",
-        "ce",
-        "cette",
-        "ses",
-        "son",
-        "sont",
-        "plus",
-        "a",
-        "été",
-        "ont",
-        "mais",
-        "leur",
-        "elle",
-        "il",
-        "nous",
-        "selon",
-        "comme",
-        "aussi",
-    ]
-)
-
 
 def detect_language(text: str, default: str = "en") -> str:
     """ISO 639-1 code of the text's language.
 
-    English and French (the languages with full pipelines) are told apart by function words,
-    which is fast and deterministic; anything else goes to langdetect (seeded). Returns
-    `default` for text too short to tell.
+    English and French (the languages with full pipelines) are told apart by function words
+    (db.language.en_or_fr, the guesser the crawler uses too), which is fast and deterministic;
+    anything else goes to langdetect (seeded). Returns `default` for text too short to tell.
     """
+    guess = en_or_fr(text)
+    if guess is not None:
+        return guess
     sample = text[:3000]
-    words = [w.lower() for w in _WORD.findall(sample)]
-    if len(words) < 3:
+    if len(words(sample)) < 3:
         return default
-    en = sum(w in _EN for w in words)
-    fr = sum(w in _FR or w.startswith(("l'", "d'", "qu'", "n'", "s'", "c'")) for w in words)
-    n = len(words)
-    if max(en, fr) >= max(3, 0.12 * n) and max(en, fr) >= 2 * min(en, fr):
-        return "en" if en > fr else "fr"
     try:
         from langdetect import DetectorFactory, detect
         from langdetect.lang_detect_exception import LangDetectException
@@ -200,7 +114,7 @@ def detect_language(text: str, default: str = "en") -> str:
         except LangDetectException:
             return default
     except ImportError:  # pragma: no cover - langdetect is a dependency
-        return "en" if en >= fr else "fr"
+        return default
 
 
 # --- sanity checks for stored articles --------------------------------------------------------
@@ -224,6 +138,6 @@ def check_text(text: str) -> str | None:
     letters = sum(1 for c in sample if c.isalpha())
     if bad > 0.02 * len(sample) or letters < 0.4 * len(sample):
         return "binary"
-    if len(_WORD.findall(sample)) < MIN_WORDS:
+    if len(WORDS.findall(sample)) < MIN_WORDS:
         return "no_sentence"
     return None
