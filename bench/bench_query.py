@@ -56,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import text
 
     from airace.output import emit
-    from db.search import search
     from db import queries
     from db.engine import make_engine, make_sessionmaker
     from db.migrations import ensure_current
+    from db.search import search
 
     engine = make_engine(args.db)
     ensure_current(engine)  # builds the keyword index on an older synthetic database

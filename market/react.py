@@ -208,6 +208,6 @@ def react(
     summary.skipped_reasons = dict(skipped)
     summary.reasons = {aid: list(dict.fromkeys(whys)) for aid, whys in reasons.items()}
     summary.waiting = len(waiting)
-    for aid, why in list(summary.pending.items())[:20]:
-        log.info("article %s pending: %s", aid, why)
+    for aid, line in list(summary.pending.items())[:20]:
+        log.info("article %s pending: %s", aid, line)
     return summary

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from airace.config import Settings
 from airace.pipeline import Stage, StageContext
-from airace.stages import last_week
 from airace.scheduler import JOBS, ScheduleError, build_scheduler, cron_trigger, list_jobs, run_once
+from airace.stages import last_week
 from db.engine import make_engine, make_sessionmaker
 from db.migrations import upgrade
 from db.models import Article, JobRun

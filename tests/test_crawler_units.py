@@ -187,8 +187,8 @@ def test_scrapy_settings_are_safe_and_mapped() -> None:
     for name in ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "DOWNLOAD_MAXSIZE"):
         assert not hasattr(project, name), f"{name}: a second copy of a Settings default"
     assert repo_project.ROBOTSTXT_OBEY is True and repo_project.AUTOTHROTTLE_ENABLED is True
-    assert repo_project.USER_AGENT == Settings().user_agent
-    assert repo_project.DOWNLOAD_DELAY == Settings().download_delay
+    assert Settings().user_agent == repo_project.USER_AGENT
+    assert Settings().download_delay == repo_project.DOWNLOAD_DELAY
     assert repo_project.ITEM_PIPELINES == project.ITEM_PIPELINES
     assert project.REDIRECT_MAX_TIMES <= 10
     assert set(project.DOWNLOAD_HANDLERS) == {"file", "data", "s3", "ftp"}

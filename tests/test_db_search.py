@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from db import search as search_mod
-from db.search import search
 from db.engine import make_engine, make_sessionmaker
 from db.migrations import upgrade
 from db.models import Article, Embedding
+from db.search import search
 from tests.query_data import ARTICLES, embedding_text, populate
 
 pytestmark = pytest.mark.slow
