@@ -183,37 +183,17 @@ def event_study(
     placed &= on_session & (pos_all >= 1)
     for k in np.flatnonzero(~placed).tolist():
         ev = events[k]
-        if cs_all[k] < 0:
-            why = Reason(ReasonKind.NO_PRICES, f"no prices for {ev.ticker}", (ev.ticker,))
-        elif cb_all[k] < 0:
-            why = Reason(
-                ReasonKind.NO_PRICES,
-                f"benchmark {ev.benchmark} of {ev.ticker} has no prices",
-                (ev.benchmark,),
-            )
-        elif day0_all[k] > last_t[k]:
-            last = last_dates[ev.ticker]
-            why = Reason(
-                ReasonKind.NO_PRICE_YET, f"{ev.ticker}: no price yet for {ev.day0} (last {last})"
-            )
+        why = _unplaced_reason(
+            ev,
+            has_prices=bool(cs_all[k] >= 0),
+            bench_has_prices=bool(cb_all[k] >= 0),
+            after_last=bool(day0_all[k] > last_t[k]),
+            bench_after_last=bool(day0_all[k] > last_b[k]),
+            on_session=bool(on_session[k]),
+            last_dates=last_dates,
+        )
+        if why.kind is ReasonKind.NO_PRICE_YET:
             result.waiting.add(ev.key)
-        elif day0_all[k] > last_b[k]:
-            last = last_dates[ev.benchmark]
-            why = Reason(
-                ReasonKind.NO_PRICE_YET,
-                f"benchmark {ev.benchmark}: no price yet for {ev.day0} (last {last})",
-            )
-            result.waiting.add(ev.key)
-        elif not on_session[k]:
-            why = Reason(
-                ReasonKind.OUTSIDE_SESSIONS,
-                f"{ev.ticker}: {ev.day0} is outside the stored sessions",
-            )
-        else:
-            why = Reason(
-                ReasonKind.FIRST_SESSION,
-                f"{ev.ticker}: {ev.day0} is the first stored session (no return)",
-            )
         result.reasons[ev.key] = why
     ok = np.flatnonzero(placed)
     if not len(ok):
@@ -340,6 +320,45 @@ def event_study(
                 }
             )
     return result
+
+
+def _unplaced_reason(
+    ev: Event,
+    *,
+    has_prices: bool,
+    bench_has_prices: bool,
+    after_last: bool,
+    bench_after_last: bool,
+    on_session: bool,
+    last_dates: Mapping[str, dt.date],
+) -> Reason:
+    """Why an event could not be placed on the session axis (checked in this order)."""
+    if not has_prices:
+        return Reason(ReasonKind.NO_PRICES, f"no prices for {ev.ticker}", (ev.ticker,))
+    if not bench_has_prices:
+        return Reason(
+            ReasonKind.NO_PRICES,
+            f"benchmark {ev.benchmark} of {ev.ticker} has no prices",
+            (ev.benchmark,),
+        )
+    if after_last:
+        last = last_dates[ev.ticker]
+        return Reason(
+            ReasonKind.NO_PRICE_YET, f"{ev.ticker}: no price yet for {ev.day0} (last {last})"
+        )
+    if bench_after_last:
+        last = last_dates[ev.benchmark]
+        return Reason(
+            ReasonKind.NO_PRICE_YET,
+            f"benchmark {ev.benchmark}: no price yet for {ev.day0} (last {last})",
+        )
+    if not on_session:
+        return Reason(
+            ReasonKind.OUTSIDE_SESSIONS, f"{ev.ticker}: {ev.day0} is outside the stored sessions"
+        )
+    return Reason(
+        ReasonKind.FIRST_SESSION, f"{ev.ticker}: {ev.day0} is the first stored session (no return)"
+    )
 
 
 def _missing_reason(
