@@ -7,6 +7,7 @@ the bundled real prices, WeasyPrint); the others check the mapping and the user'
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,3 +155,38 @@ def test_report_names_its_files_one_way_and_refuses_mistakes(
     empty = stages.report(fast, sessions, dt.date(2025, 1, 27), dt.date(2025, 2, 2), lang="fr")
     assert empty.pdf_path == week.with_suffix(".pdf") and empty.html_path is None
     assert empty.pdf_path.read_bytes()[:4] == b"%PDF" and empty.article_count == 0
+
+
+def test_seed_and_distributed_crawl_say_redis_is_unreachable(
+    settings: Settings, tmp_path: Path
+) -> None:
+    down = settings.replace(redis_url="redis://127.0.0.1:1/0")
+    sources = stages.load_crawl_sources(down, _sources(tmp_path, "http://127.0.0.1:9"))
+    unreachable = re.escape("cannot reach Redis at redis://127.0.0.1:1/0")
+    with pytest.raises(UserError, match=unreachable):
+        stages.seed(down, sources)
+    with pytest.raises(UserError, match=unreachable):
+        stages.crawl_distributed(down, sources, idle_exit=True)
+
+
+def test_scrapy_crawl_from_the_repository_reads_the_airace_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import importlib
+
+    import airace.scrapy_settings as project
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AIRACE_DOWNLOAD_DELAY", "3.5")
+    monkeypatch.setenv("AIRACE_CRAWLER_CONTACT", "mailto:me@example.org")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    monkeypatch.setenv("AIRACE_DATABASE_URL", url)
+    try:
+        importlib.reload(project)
+        assert project.DOWNLOAD_DELAY == 3.5 and project.ROBOTSTXT_OBEY is True
+        assert project.USER_AGENT.endswith("contact: mailto:me@example.org")
+        assert url == project.AIRACE_DATABASE_URL
+    finally:
+        for name in ("AIRACE_DOWNLOAD_DELAY", "AIRACE_CRAWLER_CONTACT", "AIRACE_DATABASE_URL"):
+            monkeypatch.delenv(name)
+        importlib.reload(project)

@@ -294,3 +294,16 @@ def test_links_and_aggregates(loaded) -> None:  # type: ignore[no-untyped-def]
     assert by_stance["-1"].n == 2 and by_stance["1"].n == 1 and by_stance["1"].t_stat is None
     assert by_theme["cheaper_training"].n == 5  # all of article 1's tickers
     assert cross_sectional("x", [0.01, 0.03]).t_stat == pytest.approx(2.0)
+
+
+def test_react_summary_reads_its_structured_reasons() -> None:
+    from market.events import Reason
+    from market.react import ReactSummary
+
+    gap = Reason(ReasonKind.GAP, "NVDA: no close on 2025-02-03 or the session before (gap)")
+    none = Reason(ReasonKind.NO_PRICES, "no prices for INTC or SMH", ("INTC", "SMH"))
+    waits = Reason(ReasonKind.NO_PRICE_YET, "AVGO: no price yet for 2025-08-15 (last 2025-06-30)")
+    summary = ReactSummary(reasons={1: [gap, none], 2: [waits], 3: [none]})
+    assert summary.pending[1] == f"{gap}; {none}" and summary.pending[2] == str(waits)
+    assert summary.missing_prices == {"INTC", "SMH"}
+    assert summary.problems == {"gap": 1, "no prices": 2, "no price yet": 1}
