@@ -346,12 +346,8 @@ def _report(
 
 
 def _count(sessions: sessionmaker[Session], result: DemoResult) -> None:
-    from sqlalchemy import func, select
-
-    from db.models import Article, Mention
+    from db.queries import store_counts
 
     with sessions() as s:
-        rows = s.execute(select(Article.language, func.count()).group_by(Article.language)).all()
-        result.by_language = {str(lang or "?"): int(n) for lang, n in rows}
-        result.articles = sum(result.by_language.values())
-        result.entities = int(s.scalar(select(func.count(func.distinct(Mention.entity_id)))) or 0)
+        result.by_language, result.entities = store_counts(s)
+    result.articles = sum(result.by_language.values())

@@ -260,40 +260,36 @@ def _record(
     parent: str | None = None,
 ) -> int | None:
     """Insert a job_runs row; a database that cannot be written is logged, never fatal."""
-    from db.models import JobRun
+    from db.jobs import add_job_run
 
     if parent:
         message = f"[{parent}] {message or ''}".strip()
     try:
         with sessions.begin() as session:
-            row = JobRun(
-                job=job[:40],
+            return add_job_run(
+                session,
+                job=job,
                 trigger=trigger,
-                started_at=started,
-                finished_at=_now() if finished else None,
                 status=status,
                 message=message,
-                host=socket.gethostname()[:200],
+                started_at=started,
+                finished_at=_now() if finished else None,
+                host=socket.gethostname(),
                 pid=os.getpid(),
             )
-            session.add(row)
-            session.flush()
-            return row.id
     except Exception as e:  # the run itself matters more than its record
         log.warning("cannot record job %s in job_runs: %s", job, _one_line(e))
         return None
 
 
 def _finish(sessions: sessionmaker[Session], job_id: int | None, status: str, message: str) -> None:
-    from db.models import JobRun
+    from db.jobs import finish_job_run
 
     if job_id is None:
         return
     try:
         with sessions.begin() as session:
-            row = session.get(JobRun, job_id)
-            if row is not None:
-                row.status, row.message, row.finished_at = status, message, _now()
+            finish_job_run(session, job_id, status, message, _now())
     except Exception as e:
         log.warning("cannot record the end of job %s: %s", job_id, _one_line(e))
 

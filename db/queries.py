@@ -532,3 +532,11 @@ def _stances_for(
         out[(r.article_id, _fold(r.name))] = value
         out[(r.article_id, _fold(r.key))] = value
     return out
+
+
+def store_counts(session: Session) -> tuple[dict[str, int], int]:
+    """(articles per language, '?' for unknown; distinct entities mentioned), for summaries."""
+    rows = session.execute(select(Article.language, func.count()).group_by(Article.language)).all()
+    by_language = {str(lang or "?"): int(n) for lang, n in rows}
+    entities = session.scalar(select(func.count(func.distinct(Mention.entity_id))))
+    return by_language, int(entities or 0)
