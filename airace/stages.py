@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from market.yahoo import PriceUpdateReport
     from nlp.analyze import AnalyzeSummary
     from nlp.annotate import Analyzer
+    from nlp.embeddings import Embedder
+    from nlp.kb import KnowledgeBase
     from reports.render import ReportResult
 
 log = logging.getLogger(__name__)
@@ -96,15 +98,19 @@ def crawl_options(
     )
 
 
-def make_analyzer(settings: Settings, *, embeddings: bool = True) -> Analyzer:
-    """An Analyzer configured from Settings (models loaded on first use)."""
+def make_analyzer(
+    settings: Settings, *, embeddings: bool = True, kb: KnowledgeBase | None = None
+) -> Analyzer:
+    """An Analyzer configured from Settings (models loaded on first use); `kb` None loads the
+    bundled knowledge base."""
     from nlp.annotate import Analyzer
     from nlp.kb import KBError, load_kb
 
-    try:
-        kb = load_kb()
-    except KBError as e:
-        raise UserError(str(e)) from None
+    if kb is None:
+        try:
+            kb = load_kb()
+        except KBError as e:
+            raise UserError(str(e)) from None
     return Analyzer(
         spacy_models={"en": settings.spacy_model_en, "fr": settings.spacy_model_fr},
         fallback_model=settings.spacy_model_fallback,
@@ -125,6 +131,19 @@ def load_analyzer(settings: Settings, *, embeddings: bool = True) -> Analyzer:
     except (ModelError, EmbeddingError) as e:
         raise UserError(str(e)) from None
     return analyzer
+
+
+def search_encoder(settings: Settings) -> Embedder:
+    """The embedding model of settings.embedding_model, for `airace search` (loaded lazily)."""
+    model = settings.embedding_model
+    try:
+        from nlp.embeddings import Embedder
+    except ImportError as e:  # the nlp package is missing a piece: search by keywords
+        raise UserError(f"the embedding model cannot be loaded ({e}); try --keywords-only") from e
+    try:
+        return Embedder(model)
+    except (OSError, ValueError, RuntimeError) as e:  # nlp.embeddings.EmbeddingError included
+        raise UserError(f"cannot load embedding model {model!r}: {e}") from None
 
 
 def theme_baskets() -> dict[str, list[str]]:

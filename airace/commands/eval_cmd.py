@@ -6,11 +6,17 @@ import json
 import re
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from airace import stages
 from airace.commands.common import app_context
 from airace.errors import UserError
+
+if TYPE_CHECKING:
+    from airace.config import Settings
+    from nlp.kb import KnowledgeBase
 
 
 class EvalFormat(StrEnum):
@@ -99,19 +105,9 @@ def eval_nlp(
             typer.echo(json.dumps(err, ensure_ascii=False))
 
 
-def _run_analysis(settings: object, kb: object, gold: list[dict]) -> list[dict]:
+def _run_analysis(settings: Settings, kb: KnowledgeBase, gold: list[dict]) -> list[dict]:
     """Run the real analysis (the Analyzer of `airace annotate`) on the gold texts."""
-    from nlp.annotate import Analyzer
-
-    analyzer = Analyzer(
-        spacy_models={
-            "en": settings.spacy_model_en,  # type: ignore[attr-defined]
-            "fr": settings.spacy_model_fr,  # type: ignore[attr-defined]
-        },
-        fallback_model=settings.spacy_model_fallback,  # type: ignore[attr-defined]
-        embedding_model=settings.embedding_model,  # type: ignore[attr-defined]
-        kb=kb,
-    )
+    analyzer = stages.make_analyzer(settings, kb=kb)
     fields = ("id", "text", "title", "language", "published")
     items = ({k: row[k] for k in fields if row.get(k) is not None} for row in gold)
     return list(analyzer.annotate(items))

@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 
+from airace import stages
 from airace.commands.common import app_context, parse_date
 from airace.errors import UserError
 from airace.output import Format, emit
@@ -287,7 +288,7 @@ def search_cmd(
     if not text.strip():
         raise UserError("search text is empty")
     actx = app_context(ctx)
-    encoder = None if keywords_only else _encoder(actx.settings.embedding_model)
+    encoder = None if keywords_only else stages.search_encoder(actx.settings)
     with actx.sessions() as session:
         rows = search(
             session,
@@ -367,17 +368,6 @@ def _article_columns() -> tuple[str, ...]:
     from db.queries import ARTICLE_FIELDS
 
     return ARTICLE_FIELDS
-
-
-def _encoder(model: str) -> Any:
-    try:
-        from nlp.embeddings import Embedder
-    except ImportError as e:  # the nlp package is missing a piece: search by keywords
-        raise UserError(f"the embedding model cannot be loaded ({e}); try --keywords-only") from e
-    try:
-        return Embedder(model)
-    except (OSError, ValueError, RuntimeError) as e:  # nlp.embeddings.EmbeddingError included
-        raise UserError(f"cannot load embedding model {model!r}: {e}") from None
 
 
 # --------------------------------------------------------------------------------------------
