@@ -181,6 +181,30 @@ def report_stem(settings: Settings, start: dt.date, end: dt.date, lang: str) -> 
 # The stages
 
 
+def _checked_options(
+    settings: Settings,
+    sources: Sequence[SourceConfig],
+    source_names: Sequence[str],
+    since: dt.date | None,
+    max_articles: int | None,
+    http_cache: bool | None,
+    log_level: str,
+) -> CrawlOptions:
+    """crawl_options, once every name in `source_names` is known to be one of `sources`."""
+    known = {s.name for s in sources}
+    unknown = [n for n in source_names if n not in known]
+    if unknown:
+        raise UserError(f"--source: unknown source {unknown[0]!r} (see 'airace crawl list')")
+    return crawl_options(
+        settings,
+        source_names=source_names,
+        since=since,
+        max_articles=max_articles,
+        http_cache=http_cache,
+        log_level=log_level,
+    )
+
+
 def crawl(
     settings: Settings,
     *,
@@ -198,17 +222,8 @@ def crawl(
     from crawler.sources import SourcesError
 
     chosen = sources if sources is not None else load_crawl_sources(settings, sources_file)
-    known = {s.name for s in chosen}
-    unknown = [n for n in source_names if n not in known]
-    if unknown:
-        raise UserError(f"--source: unknown source {unknown[0]!r} (see 'airace crawl list')")
-    options = crawl_options(
-        settings,
-        source_names=source_names,
-        since=since,
-        max_articles=max_articles,
-        http_cache=http_cache,
-        log_level=log_level,
+    options = _checked_options(
+        settings, chosen, source_names, since, max_articles, http_cache, log_level
     )
     try:
         return run_crawl(settings.database_url, chosen, options, relevance_terms(), progress)
@@ -251,13 +266,8 @@ def crawl_distributed(
     from crawler.distributed import DistributedError, run_distributed
     from crawler.sources import SourcesError
 
-    options = crawl_options(
-        settings,
-        source_names=source_names,
-        since=since,
-        max_articles=max_articles,
-        http_cache=http_cache,
-        log_level=log_level,
+    options = _checked_options(
+        settings, sources, source_names, since, max_articles, http_cache, log_level
     )
     try:
         return run_distributed(

@@ -190,3 +190,12 @@ def test_scrapy_crawl_from_the_repository_reads_the_airace_settings(
         for name in ("AIRACE_DOWNLOAD_DELAY", "AIRACE_CRAWLER_CONTACT", "AIRACE_DATABASE_URL"):
             monkeypatch.delenv(name)
         importlib.reload(project)
+
+
+def test_distributed_crawl_refuses_an_unknown_source_before_redis(
+    settings: Settings, tmp_path: Path
+) -> None:
+    down = settings.replace(redis_url="redis://127.0.0.1:1/0")
+    sources = stages.load_crawl_sources(down, _sources(tmp_path, "http://127.0.0.1:9"))
+    with pytest.raises(UserError, match="unknown source 'nope'"):
+        stages.crawl_distributed(down, sources, source_names=["nope"])
