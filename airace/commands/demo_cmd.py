@@ -105,7 +105,7 @@ def print_summary(result: DemoResult) -> None:
         f"{db} query entities --since 2025-01-27 --until 2025-02-02",
         f'{db} search "cheaper training of reasoning models"',
         f'{db} sql "select title, published_at from articles order by published_at limit 10"',
-        f"{db} report weekly --week 2025-W05 --lang fr -o briefing-fr.pdf",
+        f"{db} report weekly --week 2025-W05 --lang fr",
         f"{db} browse",
     ):
         console.print(f"  {cmd}")
@@ -133,7 +133,9 @@ def demo_cmd(
         "--subset",
         help="Serve only the articles of 2025-01-20..2025-02-02 (faster; used by the tests).",
     ),
-    lang: str = typer.Option("en", "--lang", help="Language of the briefing: en or fr."),
+    lang: str | None = typer.Option(
+        None, "--lang", help="Language of the briefing: en or fr (default: report_language)."
+    ),
 ) -> None:
     """The whole product offline: sample site, crawl, analysis, prices, briefing.
 
@@ -148,11 +150,11 @@ def demo_cmd(
     from airace.demo import run_demo
 
     appctx = app_context(ctx)
-    if lang not in ("en", "fr"):
+    if lang is not None and lang not in ("en", "fr"):
         raise UserError(f"--lang: expected en or fr, got {lang!r}")
     if db is None and appctx.origins.get("database_url") == "cli":
         db = appctx.settings.database_url  # `airace --db URL demo`
-    settings = appctx.settings.replace(report_language=lang)
+    settings = appctx.settings.replace(report_language=lang or appctx.settings.report_language)
     if not appctx.verbose:
         _quiet_libraries()
     display = StageDisplay()
