@@ -51,6 +51,14 @@ class Settings:
         "SQLAlchemy URL of the store. Empty: sqlite:///<user data dir>/airace.db. "
         "PostgreSQL: postgresql+psycopg://user@host/dbname (install airace[postgres]).",
     )
+    sql_database_url: str = _setting(
+        "",
+        "SQLAlchemy URL `airace sql` connects with. Empty: database_url. On PostgreSQL point it at "
+        "a role granted SELECT only (docs/deployment.md).",
+    )
+    sql_timeout: float = _setting(
+        10.0, "Seconds an `airace sql` statement may run before it is stopped."
+    )
     sources_file: str = _setting(
         "", "TOML file of news sources. Empty: the default file shipped in crawler/sources.toml."
     )

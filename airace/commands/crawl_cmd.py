@@ -85,8 +85,9 @@ def crawl_options(
 
 def _table(per_source: dict[str, dict[str, Any]], title: str) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title)
+    table = Table(title=Text(title))
     table.add_column("source")
     for col in COLUMNS:
         table.add_column(col, justify="right")
@@ -94,10 +95,10 @@ def _table(per_source: dict[str, dict[str, Any]], title: str) -> Any:
     totals = dict.fromkeys(COLUMNS, 0)
     for name, counts in sorted(per_source.items()):
         reasons = {**counts.get("dropped_by_reason", {}), **counts.get("errors_by_reason", {})}
-        table.add_row(
-            name,
+        table.add_row(  # Text: names and reasons are data, never rich markup
+            Text(name),
             *(str(counts.get(c, 0)) for c in COLUMNS),
-            ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())),
+            Text(", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))),
         )
         for c in COLUMNS:
             totals[c] += int(counts.get(c, 0))
