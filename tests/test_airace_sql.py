@@ -207,6 +207,9 @@ def test_parser_is_dialect_aware() -> None:
     with pytest.raises(ReadOnlySQLError, match="2 statements"):
         check_statement("SELECT 1; /* */ SELECT 2", "sqlite")
     check_statement("SELECT 1; /* only a comment after */", "sqlite")
+    for dialect in ("postgres", "sqlite"):  # a backslash does not escape a quote in SQL
+        with pytest.raises(ReadOnlySQLError, match="2 statements"):
+            check_statement("SELECT 'a\\'; DROP TABLE articles; --'", dialect)
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,3 +252,86 @@ def test_emit_table_escapes_cells_headers_and_title() -> None:
     emit([{"[/]": "[bold]x[/bold]"}], "table", title="[red]t[/]", out=out)
     text = out.getvalue()
     assert "[bold]x[/bold]" in text and "[/]" in text and "[red]t[/]" in text
+
+
+def test_crawl_table_prints_names_and_reasons_literally() -> None:
+    from rich.console import Console
+
+    from airace.commands.crawl_cmd import _table
+
+    counts = {"fetched": 1, "errors": 1, "errors_by_reason": {"[/]bad [bold]": 1}}
+    out = io.StringIO()
+    Console(file=out, width=160).print(_table({"src[/]": counts}, "crawl [red]x[/]"))
+    text = out.getvalue()
+    assert "src[/]" in text and "[/]bad [bold] 1" in text and "crawl [red]x[/]" in text
+
+
+def test_demo_summary_prints_notes_and_paths_literally(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from airace.commands.demo_cmd import StageDisplay, print_summary
+    from airace.demo import DemoResult
+
+    print_summary(
+        DemoResult(out_dir=tmp_path, db_url="sqlite:///[/]x.db", notes=["a [bold]note[/] [/]"])
+    )
+    out = capsys.readouterr().out
+    assert "sqlite:///[/]x.db" in out and "note: a [bold]note[/] [/]" in out
+    display = StageDisplay()
+    display("crawl", "")
+    display("crawl", "fetched [/] [bold]3[/bold]")
+    display.close()
+    assert "fetched [/] [bold]3[/bold]" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# the SELECT-only role of docs/deployment.md
+
+
+@pytest.mark.postgres
+def test_a_select_only_role_reads_and_the_database_refuses_the_rest(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The role statements of docs/deployment.md, with the parser bypassed: PostgreSQL refuses."""
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    populate(make_sessionmaker(engine))
+    role = f"airace_reader_{uuid.uuid4().hex[:8]}"
+    dbname = make_url(postgres_url).database
+    setup = [
+        f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE",
+        f"ALTER ROLE {role} SET default_transaction_read_only = on",
+        f'GRANT CONNECT ON DATABASE "{dbname}" TO {role}',
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+    ]
+    with engine.begin() as conn:
+        for statement in setup:
+            conn.execute(text(statement))
+    reader = make_url(postgres_url).set(username=role, password=None)
+    reader_url = reader.render_as_string(hide_password=False)
+    try:
+        result = run_readonly_sql(
+            reader_url, "SELECT count(*) AS n FROM articles", limit=5, timeout=5
+        )
+        assert result.rows == [{"n": 6}]
+        _bypass_parser(monkeypatch)
+        for statement, refusal in [
+            ("CREATE TABLE x (i int)", "read-only transaction"),
+            (f"COPY (SELECT 1) TO PROGRAM 'touch {tmp_path}/f'", "pg_execute_server_program"),
+            ("SELECT pg_read_file('/etc/hostname')", "permission denied"),
+        ]:
+            with pytest.raises(ReadOnlySQLError, match=refusal):
+                run_readonly_sql(reader_url, statement, limit=5, timeout=5)
+        assert not (tmp_path / "f").exists()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
+        engine.dispose()
