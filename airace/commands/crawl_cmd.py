@@ -268,7 +268,7 @@ def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest_cmd(
         ctx: typer.Context,
-        paths: list[Path] = typer.Argument(
+        paths: list[str] = typer.Argument(
             ..., help="Files or folders: .html, .txt, .jsonl, .warc, .warc.gz."
         ),
         since: str | None = typer.Option(
@@ -289,7 +289,7 @@ def register(app: typer.Typer) -> None:
 
         Example: airace ingest saved/*.html notes.txt
         """
-        from crawler.ingest import IngestError, ingest_paths
+        from crawler.ingest import IngestError, IngestStoreError, ingest_paths
 
         app_ctx = app_context(ctx)
         since_date = parse_date(since, "--since")
@@ -303,12 +303,18 @@ def register(app: typer.Typer) -> None:
                 since=since_date,
                 always_relevant=always_relevant,
                 source=source,
+                max_bytes=app_ctx.settings.download_maxsize,
             )
         except IngestError as e:
             raise UserError(str(e)) from None
+        except IngestStoreError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(1) from None
         result = summary.as_dict()
         if as_json:
             typer.echo(json.dumps(result, indent=2))
+            if result["errors"]:
+                raise typer.Exit(1)
             return
         typer.echo(
             "read {read}, new {new}, duplicates {duplicates}, irrelevant {irrelevant}, "
@@ -318,6 +324,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"  dropped {reason}: {n}")
         for error in result["error_samples"]:
             typer.echo(f"  error: {error}", err=True)
+        if result["errors"]:
+            raise typer.Exit(1)  # some input could not be read: a failed run
 
     @app.command("extract")
     def extract_cmd(
