@@ -367,7 +367,8 @@ def crawl_in_child(
         if source.name not in per_source:
             per_source[source.name] = source_counts(crawler.stats.get_stats())
     totals = sum_counts(per_source)
-    ctx.memory.flush()  # into the store's last batch, committed by write_run
+    if ctx.memory is not None:
+        ctx.memory.flush()  # into the store's last batch, committed by write_run
     store.write_run(totals, run_stats(per_source), status="finished", finished=True)
     emit({"event": "done", "run_id": run_id, "totals": totals, "per_source": per_source})
     engine.dispose()
