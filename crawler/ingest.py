@@ -45,6 +45,7 @@ from crawler.urls import safe_canonical_url
 log = logging.getLogger(__name__)
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 TOO_LARGE = "too_large"
+MAX_URL_CHARS = 2000  # articles.url
 _OWN_REPORT_MARK = b'<meta name="generator" content="airace">'
 
 SUFFIXES = (*HTML_SUFFIXES, ".txt", ".jsonl", ".warc", ".warc.gz")
@@ -384,7 +385,12 @@ def ingest_paths(
                 continue
             record.source = source
             if not record.url.startswith("file:") and safe_canonical_url(record.url) is None:
-                summary.errors.append(f"{record.url}: not an http(s) URL")
+                summary.errors.append(f"{path}: {record.url[:200]}: not an http(s) URL")
+                continue
+            if len(record.url) > MAX_URL_CHARS:  # the column's size: PostgreSQL would refuse it
+                summary.errors.append(
+                    f"{path}: {record.url[:80]}...: URL longer than {MAX_URL_CHARS} characters"
+                )
                 continue
             try:
                 outcome, _duplicate_of = process_candidate(

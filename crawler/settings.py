@@ -53,7 +53,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.progress.ProgressReporter": 500,
-    "crawler.url_memory.DecisionRecorder": 510,
+    "crawler.url_memory.DecisionRecorder": 505,
 }
 
 LOG_LEVEL = "INFO"

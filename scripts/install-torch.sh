@@ -15,7 +15,7 @@ SPEC=${AIRACE_TORCH_SPEC:-torch==2.13.0}
 INDEX=${AIRACE_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}
 # shellcheck disable=SC2206
 EXTRA=(${AIRACE_PIP_ARGS:-})
-PIP=("$PY" -m pip install --disable-pip-version-check -q "${EXTRA[@]}")
+PIP=("$PY" -m pip install --disable-pip-version-check -q ${EXTRA[@]+"${EXTRA[@]}"})
 
 index_answers() {
   # The index's torch page within 10 s, or not at all.

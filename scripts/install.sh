@@ -21,7 +21,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC2206
 EXTRA=(${AIRACE_PIP_ARGS:-})
-PIP=(.venv/bin/python -m pip install --disable-pip-version-check -q "${EXTRA[@]}")
+PIP=(.venv/bin/python -m pip install --disable-pip-version-check -q ${EXTRA[@]+"${EXTRA[@]}"})
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   bash scripts/install-torch.sh .venv/bin/python
 fi

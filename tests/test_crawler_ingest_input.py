@@ -117,6 +117,9 @@ def test_encodings_and_nul_bytes(cli, db_url: str, tmp_path: Path) -> None:  # t
     (folder / "nul.txt").write_bytes(
         ("Nul\x00 bytes\n" + EN_BODY).encode().replace(b" ", b"\x00 ", 3)
     )
+    (folder / "long-url.jsonl").write_text(
+        json.dumps({"url": "https://example.org/" + "a" * 2100, "text": EN_BODY}) + "\n"
+    )
     (folder / "nul.jsonl").write_text(
         json.dumps(
             {
@@ -128,9 +131,11 @@ def test_encodings_and_nul_bytes(cli, db_url: str, tmp_path: Path) -> None:  # t
         + "\n"
     )
     result = cli("--db", db_url, "ingest", str(folder), "--all", "--json")
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 1, result.stderr  # the long URL failed; the rest is stored
     summary = json.loads(result.stdout)
-    assert summary["new"] == 5 and summary["errors"] == 0, summary
+    assert summary["new"] == 5 and summary["errors"] == 1, summary
+    assert "long-url.jsonl" in summary["error_samples"][0]
+    assert "longer than 2000 characters" in summary["error_samples"][0]
     rows, _ = _articles(db_url)
     by_title = {r.title: r for r in rows}
     bad = by_title["Fonds public"]
