@@ -43,12 +43,14 @@ def relevance_terms() -> list[str]:
 
 
 def load_crawl_sources(settings: Settings, sources_file: Path | None = None) -> list[SourceConfig]:
-    """The sources file named on the command line, in settings, or the bundled default."""
+    """The sources file named on the command line, in settings, or the bundled default, with
+    its query sources expanded from the knowledge base."""
+    from airace.query_feeds import expand_sources
     from crawler.sources import SourcesError, load_sources
 
     path = sources_file or (Path(settings.sources_file) if settings.sources_file else None)
     try:
-        return load_sources(path)
+        return expand_sources(load_sources(path))
     except SourcesError as e:
         raise UserError(str(e)) from None
 
@@ -75,6 +77,7 @@ def crawl_options(
         autothrottle=settings.autothrottle,
         download_timeout=settings.download_timeout,
         download_maxsize=settings.download_maxsize,
+        retry_after=settings.crawl_retry_after,
         since=since,
         max_articles=max_articles,
         http_cache_dir=str(settings.resolved_data_dir() / "http-cache") if use_cache else None,
@@ -269,7 +272,7 @@ def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest_cmd(
         ctx: typer.Context,
-        paths: list[Path] = typer.Argument(
+        paths: list[str] = typer.Argument(
             ..., help="Files or folders: .html, .txt, .jsonl, .warc, .warc.gz."
         ),
         since: str | None = typer.Option(
@@ -290,7 +293,7 @@ def register(app: typer.Typer) -> None:
 
         Example: airace ingest saved/*.html notes.txt
         """
-        from crawler.ingest import IngestError, ingest_paths
+        from crawler.ingest import IngestError, IngestStoreError, ingest_paths
 
         app_ctx = app_context(ctx)
         since_date = parse_date(since, "--since")
@@ -304,12 +307,18 @@ def register(app: typer.Typer) -> None:
                 since=since_date,
                 always_relevant=always_relevant,
                 source=source,
+                max_bytes=app_ctx.settings.download_maxsize,
             )
         except IngestError as e:
             raise UserError(str(e)) from None
+        except IngestStoreError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(1) from None
         result = summary.as_dict()
         if as_json:
             typer.echo(json.dumps(result, indent=2))
+            if result["errors"]:
+                raise typer.Exit(1)
             return
         typer.echo(
             "read {read}, new {new}, duplicates {duplicates}, irrelevant {irrelevant}, "
@@ -319,6 +328,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"  dropped {reason}: {n}")
         for error in result["error_samples"]:
             typer.echo(f"  error: {error}", err=True)
+        if result["errors"]:
+            raise typer.Exit(1)  # some input could not be read: a failed run
 
     @app.command("extract")
     def extract_cmd(
