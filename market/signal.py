@@ -573,6 +573,7 @@ def observations(
     import pandas as pd
 
     excluded = excluded if excluded is not None else {}
+    tag = f"{window[0]},{window[1]}"
     if window not in WINDOWS:
         raise ValueError(f"window must be one of {', '.join(f'{a},{b}' for a, b in WINDOWS)}")
     stored = DERIVED_WINDOWS.get(window, window)
@@ -600,7 +601,7 @@ def observations(
     obs = frame.merge(matched[["rid", "entity_id", "score", "label"]], on="rid", how="inner")
     lost = len(frame) - len(obs)
     if lost:
-        key = "no stance toward the linked entity"
+        key = f"{tag}: no stance toward the linked entity"
         excluded[key] = excluded.get(key, 0) + lost
     obs = obs.merge(fr.articles, on="article_id", how="left")
     obs = obs.merge(fr.novelty, on=["article_id", "entity_id"], how="left")
@@ -610,15 +611,15 @@ def observations(
     if variant_of(window) == PREDICTIVE:
         undated = (obs["precision"] != "exact") | (obs["time_note"] == TIME_UNKNOWN)
         if undated.any():
-            key = "predictive: time known only to the day"
+            key = f"{tag}: time known only to the day (predictive)"
             excluded[key] = excluded.get(key, 0) + int(undated.sum())
         obs = obs[~undated]
-        obs = _check_day0(obs, fr.calendars, excluded)
+        obs = _check_day0(obs, fr.calendars, excluded, tag)
     return obs.reset_index(drop=True)
 
 
 def _check_day0(
-    obs: pd.DataFrame, calendars: dict[str, str | None], excluded: dict[str, int]
+    obs: pd.DataFrame, calendars: dict[str, str | None], excluded: dict[str, int], tag: str
 ) -> pd.DataFrame:
     """Keep rows whose stored day 0 is the session market/calendar.py gives their instant."""
     import numpy as np
@@ -643,7 +644,7 @@ def _check_day0(
     stored = obs["event_date"].to_numpy().astype("datetime64[D]")
     agree = expected == stored
     if (~agree).any():
-        key = "predictive: stored day 0 differs from the exchange calendar"
+        key = f"{tag}: stored day 0 differs from the exchange calendar (predictive)"
         excluded[key] = excluded.get(key, 0) + int((~agree).sum())
     return obs[agree]
 
@@ -692,9 +693,8 @@ def study(
         obs = cache[window] = observations(fr, window, excluded=excluded)
         if novel_only:
             keep = obs["novel"].eq(True).to_numpy()
-            excluded["not the first report of its story"] = excluded.get(
-                "not the first report of its story", 0
-            ) + int((~keep).sum())
+            key = f"{window[0]},{window[1]}: not the first report of its story"
+            excluded[key] = excluded.get(key, 0) + int((~keep).sum())
             obs = obs[keep]
         for key, part in _groups(obs, by, data.themes):
             rows.append(
