@@ -272,11 +272,12 @@ def stories_of(session: Session, article_ids: Sequence[int]) -> dict[int, tuple[
     return out
 
 
-def novel_article_filter() -> Any:
+def novel_article_filter(entity_ids: Sequence[int] | None = None) -> Any:
     """A WHERE clause on Article: the article is the first report of its story for at least one
-    entity (articles the stories stage has not seen are left out)."""
-    return (
-        select(Novelty.article_id)
-        .where(and_(Novelty.article_id == Article.id, Novelty.novel.is_(True)))
-        .exists()
+    entity (of `entity_ids` when given); articles the stories stage has not seen are left out."""
+    sub = select(Novelty.article_id).where(
+        and_(Novelty.article_id == Article.id, Novelty.novel.is_(True))
     )
+    if entity_ids is not None:
+        sub = sub.where(Novelty.entity_id.in_(list(entity_ids)))
+    return sub.exists()
