@@ -522,6 +522,8 @@ def frames(data: SignalData) -> Frames:
     from db.signal import REACTION_COLUMNS
 
     reactions = pd.DataFrame.from_records(data.reactions, columns=list(REACTION_COLUMNS))
+    # dates and instants arrive as ISO text (SQLite) or native values (PostgreSQL): parse in bulk
+    reactions["event_date"] = pd.to_datetime(reactions["event_date"], format="ISO8601")
     stances = pd.DataFrame.from_records(
         data.stances, columns=["article_id", "entity_id", "score", "label", "confidence"]
     )
@@ -529,16 +531,14 @@ def frames(data: SignalData) -> Frames:
         [(aid, *row) for aid, row in data.articles.items()],
         columns=["article_id", "published_at", "precision", "language", "source"],
     )
-    instants = pd.to_datetime(arts["published_at"], utc=True)
+    instants = pd.to_datetime(arts["published_at"], utc=True, format="ISO8601")
     arts["published_ns"] = instants.dt.tz_localize(None).astype("datetime64[ns]").astype("int64")
     arts.loc[instants.isna(), "published_ns"] = -1
     arts = arts.drop(columns=["published_at"])
     arts["language"] = arts["language"].fillna("?")
     arts["source"] = arts["source"].fillna("?")
-    novelty = pd.DataFrame.from_records(
-        data.novelty,
-        columns=["article_id", "entity_id", "novel"],
-    )
+    novelty = pd.DataFrame.from_records(data.novelty, columns=["article_id", "entity_id", "novel"])
+    novelty["novel"] = novelty["novel"].astype(bool)  # 0/1 on SQLite
     by_ticker: list[tuple[str, int]] = []
     by_name: dict[str, int] = {}
     for eid, (key, name, ticker) in data.entities.items():
@@ -606,7 +606,7 @@ def observations(
     obs = obs.merge(fr.articles, on="article_id", how="left")
     obs = obs.merge(fr.novelty, on=["article_id", "entity_id"], how="left")
     obs["entity"] = obs["entity_id"].map(fr.names)
-    obs["day"] = pd.to_datetime(obs["event_date"]).dt.date
+    obs["day"] = obs["event_date"].dt.date
 
     if variant_of(window) == PREDICTIVE:
         undated = (obs["precision"] != "exact") | (obs["time_note"] == TIME_UNKNOWN)
