@@ -42,6 +42,12 @@ COMPANIES = [
     ("oracle", "Oracle", "ORCL"),
 ]
 TICKERS = [t for _, _, t in COMPANIES] + ["SMH", "QQQ"]
+# The documented, stable field names of a row (docs/signal.md), in order.
+SIGNAL_FIELDS = [
+    "variant", "window", "by", "group", "n", "days", "ic", "ic_low", "ic_high", "ic_method",
+    "hit_n", "hit_rate", "hit_low", "hit_high", "favourable_n", "unfavourable_n",
+    "favourable_mean_car", "unfavourable_mean_car", "spread", "spread_t", "note",
+]  # fmt: skip
 
 
 def spearman_of_rho(rho: float) -> float:
