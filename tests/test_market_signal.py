@@ -273,6 +273,25 @@ def test_linearised_interval_matches_the_exact_bootstrap() -> None:
     assert lin[2] == pytest.approx(exact[2], abs=0.02)
 
 
+@pytest.mark.parametrize("exact_limit", [10**9, 0])
+def test_ic_interval_resamples_days_not_stories(exact_limit: int) -> None:
+    """Six copies of every story on its own day add no information: a day bootstrap keeps the
+    interval as wide as without them (resampling stories would narrow it by sqrt(6))."""
+    rng = np.random.default_rng(3)
+    n_days = 150
+    x = rng.normal(size=n_days)
+    y = 0.3 * x + rng.normal(size=n_days)
+    codes = np.arange(n_days)
+    one = ic_with_interval(
+        x, y, codes, n_days, 600, np.random.default_rng(0), exact_limit=exact_limit
+    )
+    six = ic_with_interval(np.repeat(x, 6), np.repeat(y, 6), np.repeat(codes, 6), n_days, 600,
+                           np.random.default_rng(0), exact_limit=exact_limit)  # fmt: skip
+    width_one, width_six = one[2] - one[1], six[2] - six[1]
+    assert six[0] == pytest.approx(one[0], abs=0.01)
+    assert width_six == pytest.approx(width_one, rel=0.15)
+
+
 def test_long_short_returns_and_turnover() -> None:
     d1, d2 = dt.date(2025, 3, 3), dt.date(2025, 3, 4)
     p = long_short(
