@@ -428,7 +428,7 @@ def long_short(
     window = f"{PORTFOLIO_WINDOW[0]},{PORTFOLIO_WINDOW[1]}"
     if len(days) == 0:
         return Portfolio(PREDICTIVE, window, 0, None, None, None, None, None, None, None, None,
-                         novel_only, "no novel news with a predictive return")  # fmt: skip
+                         novel_only, "no news with a stance and a predictive [+1,+1] return")  # fmt: skip
     frame = pd.DataFrame({"day": days, "ticker": tickers, "score": score, "ret": ret})
     net = frame.groupby(["day", "ticker"], sort=True).agg(
         net=("score", "sum"), ret=("ret", "first")
