@@ -78,6 +78,24 @@ class Settings:
         "prefer a multilingual model such as paraphrase-multilingual-MiniLM-L12-v2.",
     )
     analysis_batch_size: int = _setting(64, "Articles analysed and committed per batch.")
+    novelty_window_hours: float = _setting(
+        24.0,
+        "Hours an earlier report of the same event and entity keeps a later article from being a "
+        "first report (`airace stories`).",
+    )
+    story_similarity: float = _setting(
+        0.75,
+        "Cosine similarity of stored embeddings at which two same-language articles sharing an "
+        "entity report one story (other languages match on shared entities, numbers, dates).",
+    )
+    signal_bootstrap_samples: int = _setting(
+        2000, "Bootstrap replicates (resampling event days) behind the intervals of eval signal."
+    )
+    signal_min_days: int = _setting(
+        20,
+        "Fewest event days (and 30 events) below which eval signal and the briefing say the "
+        "sample is too small to conclude anything.",
+    )
     benchmark_tickers: list[str] = _setting(
         ["SPY", "QQQ", "SMH", "^GSPC", "^IXIC", "^SOX"],
         "Benchmarks always kept up to date by `prices update`.",

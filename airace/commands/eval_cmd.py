@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from airace.commands.common import app_context
+from airace.commands.signal_cmd import eval_signal
 from airace.errors import UserError
 
 
@@ -22,10 +23,12 @@ class EvalFormat(StrEnum):
 
 def register(app: typer.Typer) -> None:
     eval_app = typer.Typer(
-        help="Score the analysis against gold files.\n\nExample: airace eval nlp tests/data/nlp_dev.jsonl",
+        help="Score the analysis against gold files, and the stance against prices.\n\n"
+        "Example: airace eval nlp tests/data/nlp_dev.jsonl",
         no_args_is_help=True,
     )
     app.add_typer(eval_app, name="eval")
+    eval_app.command("signal")(eval_signal)
 
     @eval_app.command("nlp")
     def eval_nlp(

@@ -97,6 +97,9 @@ def register(app: typer.Typer) -> None:
         lang: str | None = typer.Option(None, "--lang", help="Language code: en or fr."),
         source: str | None = typer.Option(None, "--source", help="Source name."),
         limit: int = typer.Option(50, "--limit", "-n", help="Most rows to print."),
+        novel_only: bool = typer.Option(
+            False, "--novel-only", help="First reports of a story only (see `airace stories`)."
+        ),
         fmt: Format = _format_option(),
     ) -> None:
         """Newest articles matching every filter, with their entities (ticker, stance).
@@ -121,6 +124,7 @@ def register(app: typer.Typer) -> None:
                 lang=lang,
                 source=source,
                 limit=_check_limit(limit),
+                novel_only=novel_only,
             )
         if fmt is not Format.table:
             emit(rows, fmt, columns=_article_columns())
