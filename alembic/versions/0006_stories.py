@@ -1,7 +1,7 @@
 """stories, story_articles and novelty (story grouping and per-entity novelty)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 08:27:24.673634
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import db.base
 
 
 revision: str = '0006'
-down_revision: Union[str, None] = '0004'
+down_revision: Union[str, None] = '0005'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
