@@ -17,3 +17,4 @@ _settings = _load_settings()
 globals().update(_scrapy_settings(_crawl_options(_settings, log_level="INFO")))
 AIRACE_DATABASE_URL = _settings.database_url
 AIRACE_SOURCES_FILE = _settings.sources_file
+AIRACE_RETRY_AFTER = _settings.crawl_retry_after

@@ -58,12 +58,14 @@ def relevance_terms() -> list[str]:
 
 
 def load_crawl_sources(settings: Settings, sources_file: Path | None = None) -> list[SourceConfig]:
-    """The sources file named on the command line, in settings, or the bundled default."""
+    """The sources file named on the command line, in settings, or the bundled default, with
+    its query sources expanded from the knowledge base."""
+    from airace.query_feeds import expand_sources
     from crawler.sources import SourcesError, load_sources
 
     path = sources_file or (Path(settings.sources_file) if settings.sources_file else None)
     try:
-        return load_sources(path)
+        return expand_sources(load_sources(path))
     except SourcesError as e:
         raise UserError(str(e)) from None
 
@@ -90,6 +92,7 @@ def crawl_options(
         autothrottle=settings.autothrottle,
         download_timeout=settings.download_timeout,
         download_maxsize=settings.download_maxsize,
+        retry_after=settings.crawl_retry_after,
         since=since,
         max_articles=max_articles,
         http_cache_dir=str(settings.resolved_data_dir() / "http-cache") if use_cache else None,

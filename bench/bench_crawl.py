@@ -119,6 +119,7 @@ def run_full(sitemap_url: str, workdir: Path, round_no: int) -> tuple[float, flo
     options = CrawlOptions(
         user_agent="airace-bench/1",
         robots_obey=True,
+        retry_after=3600.0,
         download_delay=0,
         autothrottle=False,
         download_timeout=30,

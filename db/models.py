@@ -142,6 +142,26 @@ class Duplicate(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class UrlDecision(Base):
+    """What a crawl decided about a URL it fetched and did not store, so later crawls (and other
+    workers) do not fetch it again: irrelevant, dropped (too short, no text, not HTML) or failed.
+
+    A failure is retried once `next_retry_at` has passed (the wait doubles with each attempt);
+    any decision is revisited when the page's feed entry changes (`entry_fingerprint`).
+    """
+
+    __tablename__ = "url_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    decision: Mapped[str] = mapped_column(String(20))  # irrelevant | dropped | failed
+    reason: Mapped[str] = mapped_column(String(60))  # e.g. too_short, http_500, timeout
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    next_retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    entry_fingerprint: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Entity(Base):
     """A knowledge-base entity (origin 'kb') or a discovered candidate (origin 'discovered')."""
 
@@ -329,6 +349,69 @@ class Reaction(Base):
     )
 
 
+class Story(Base):
+    """One news event: the articles that report it (story_articles) from its first report on.
+
+    Written by the stories stage (nlp/stories.py); `version` is the version of that stage.
+    """
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Role of an article in its story: the first report, a follow-up (re-report, other language,
+# new angle) or a copy (syndicated or near-identical text).
+STORY_KINDS = ("first", "follow_up", "copy")
+
+
+class StoryArticle(Base):
+    """Article -> its story: role, the earlier article it matched, and on what evidence."""
+
+    __tablename__ = "story_articles"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # first | follow_up | copy
+    matched_article_id: Mapped[int | None] = mapped_column(Integer)
+    evidence: Mapped[str | None] = mapped_column(String(20))  # embedding | facts | copy | none
+    score: Mapped[float | None] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, default=1, index=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Novelty(Base):
+    """Article x entity: is the article the first report of its story about this entity?
+
+    `novel` is false when an earlier article of the same story named the entity within the
+    novelty window; `previous_article_id` is then that earlier report.
+    """
+
+    __tablename__ = "novelty"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    entity_id: Mapped[int] = mapped_column(
+        ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    novel: Mapped[bool] = mapped_column(Boolean)
+    previous_article_id: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class Report(Base):
     """A rendered briefing."""
 
@@ -365,6 +448,7 @@ __all__ = [
     "ARTICLE_STATUSES",
     "DATE_PRECISIONS",
     "ENTITY_TYPES",
+    "STORY_KINDS",
     "Article",
     "Base",
     "CrawlRun",
@@ -375,12 +459,16 @@ __all__ = [
     "Instrument",
     "JobRun",
     "Mention",
+    "Novelty",
     "Price",
     "Reaction",
     "Report",
     "Source",
     "Stance",
+    "Story",
+    "StoryArticle",
     "Theme",
+    "UrlDecision",
     "func",
     "utcnow",
 ]

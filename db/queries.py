@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from db.models import Article, Entity, Mention, Reaction, Source, Stance, Theme
+from db.stories import novel_article_filter
 
 # Stance labels as words, as the CLI takes them and prints them.
 STANCE_LABELS: dict[str, int] = {"favourable": 1, "neutral": 0, "unfavourable": -1}
@@ -159,8 +160,12 @@ def articles(
     lang: str | None = None,
     source: str | None = None,
     limit: int = 50,
+    novel_only: bool = False,
 ) -> list[dict[str, Any]]:
     """The newest articles matching every filter given, with their entities and themes.
+
+    `novel_only` keeps first reports: articles the stories stage flagged novel for at least one
+    entity (for `entity` when given).
 
     `stance` (favourable | neutral | unfavourable) applies to the stance toward `entity` when one
     is given, else to any entity. Dates are UTC days, both ends inclusive. Raises LookupFailed for
@@ -196,6 +201,8 @@ def articles(
         stmt = stmt.where(func.lower(Article.language) == lang.lower())
     if source:
         stmt = stmt.where(Article.source_id == _source_id(session, source))
+    if novel_only:
+        stmt = stmt.where(novel_article_filter(entity_ids))
     stmt = _period(stmt, Article.published_at, since, until)
     newest_first = Article.published_at.desc()
     if session.get_bind().dialect.name == "postgresql":

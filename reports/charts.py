@@ -128,6 +128,56 @@ def price_chart(
     return buf.getvalue()
 
 
+def long_short_chart(
+    curve: list[dict[str, Any]],
+    *,
+    lang: str = "en",
+    dpi: int = 200,
+    width_in: float = 6.9,
+    height_in: float = 2.1,
+) -> bytes:
+    """PNG of the long-short portfolio's cumulative return (`curve`: dicts with `day` and
+    `cumulative`, as in market.signal.Portfolio.as_dict()), a zero line for reference."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import dates as mdates
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    days = [p["day"] if isinstance(p["day"], dt.date) else dt.date.fromisoformat(str(p["day"]))
+            for p in curve]  # fmt: skip
+    values = [100 * float(p["cumulative"]) for p in curve]
+    rc: Any = {"font.family": "DejaVu Sans", "font.size": 7.5}
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=(width_in, height_in), dpi=100)
+        ax: Any = fig.add_axes((0.08, 0.14, 0.9, 0.8))
+        ax.axhline(0, color=MUTED, lw=0.8, ls=(0, (3, 2)), zorder=1)
+        ax.plot(days, values, color=INK, lw=1.4, zorder=3)
+        ax.fill_between(days, values, 0, color=WEEK, zorder=2)
+        ax.grid(axis="y", color=GRID, lw=0.6)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        ax.spines["bottom"].set_color("#b9bec7")
+        ax.tick_params(colors="#4a5260", length=2)
+        sep = "," if lang == "fr" else "."
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda v, _pos: f"{v:+.0f}\u202f%".replace(".", sep).replace("-", "−"))
+        )
+        locator = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: _month_year(mdates.num2date(x).date(), lang))
+        )
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _month_year(day: dt.date, lang: str) -> str:
+    return f"{_MONTHS.get(lang, _MONTHS['en'])[day.month - 1]} {day:%y}"
+
+
 _MONTHS = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
     "fr": [

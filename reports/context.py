@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from db.stories import stories_of
 from db.weekly import (
     MIN_SAMPLE,
     SUMMARY_WEEKS,
@@ -104,6 +105,9 @@ class Cluster:
     languages: list[str]
     article_ids: list[int]
     max_abs_ar: float | None = None
+    # roles from the stories stage (None when it has not run): first reports vs follow-ups
+    first_reports: int | None = None
+    follow_ups: int | None = None
 
 
 @dataclass
@@ -198,6 +202,7 @@ def build_weekly_context(
         vectors = article_vectors(s, period)
         by_entity, by_theme = reaction_summary(s, period, labels)
         ar_by_article = max_abs_ar(s, period)
+        roles = stories_of(s, list(by_id))
 
     clusters = cluster_articles(vectors)
     cluster_rows: list[Cluster] = []
@@ -207,6 +212,7 @@ def build_weekly_context(
             continue
         lead = by_id.get(members.representative, rows[0])
         ars = [ar_by_article[i] for i in members.article_ids if i in ar_by_article]
+        kinds = [roles[r.id][1] for r in rows if r.id in roles]
         cluster_rows.append(
             Cluster(
                 headline=lead.title,
@@ -217,6 +223,8 @@ def build_weekly_context(
                 languages=sorted({r.language for r in rows if r.language}),
                 article_ids=[r.id for r in rows],
                 max_abs_ar=max(ars) if ars else None,
+                first_reports=kinds.count("first") if kinds else None,
+                follow_ups=len(kinds) - kinds.count("first") if kinds else None,
             )
         )
     clustered = {i for c in cluster_rows for i in c.article_ids}

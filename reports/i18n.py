@@ -88,6 +88,44 @@ LABELS: dict[str, dict[str, str]] = {
         "headline": "Representative headline",
         "n_articles": "Articles",
         "n_sources": "Sources",
+        "first_follow": "First / follow-ups",
+        "signal": "What the news said and what the market did",
+        "signal_intro": (
+            "Does the stance of the news toward a listed company line up with its abnormal "
+            "return? The information coefficient (IC) is the Spearman rank correlation of "
+            "stance and CAR; the hit rate is the share of favourable or unfavourable stories "
+            "whose CAR had the same sign. Intervals are 95% bootstrap intervals resampling "
+            "event days."
+        ),
+        "signal_recent": "Trailing 13 weeks ({start} to {end})",
+        "signal_all": "Since the start of the data (to {end})",
+        "variant": "Variant",
+        "contemporaneous": "Contemporaneous",
+        "predictive": "Predictive",
+        "events": "Events",
+        "days": "Days",
+        "ic": "IC [95%]",
+        "hit_rate": "Hit rate [95%]",
+        "too_few": "Too few events to conclude anything (n = {n}, {days} event days).",
+        "no_events": "No event with both a stance and a reaction in this period.",
+        "too_few_days": "Too few days to conclude anything ({days} days with a position).",
+        "no_novelty": "Stories not grouped yet: the portfolio uses every report, not only first ones.",
+        "long_short": "Long-short portfolio on first reports",
+        "long_short_body": (
+            "Each day, long the tickers with net favourable first reports, short those with net "
+            "unfavourable ones, equal weights, held for the next session (abnormal return "
+            "[+1,+1]): {days} days, cumulative {cum}, mean daily turnover {turnover}. No costs."
+        ),
+        "signal_assumptions": (
+            "Assumptions. Contemporaneous: CAR over sessions [0,+1] of the story's day 0 (the "
+            "session it could first move); story and return overlap, so this measures "
+            "association, not forecasting power. Predictive: the abnormal return of session +1, "
+            "which starts at the close of day 0, after every story counted (news out before "
+            "the open counts for that session, after the close for the next one); stories "
+            "dated only to the day are left out. Events on one day are not independent, hence "
+            "the day bootstrap. Returns are abnormal returns of the event study; the stance is "
+            "the story's stance toward the linked company."
+        ),
         "reactions": "Reaction summary",
         "reactions_intro": (
             "Mean CAR{window} after favourable and after unfavourable stories directly about "
@@ -195,6 +233,45 @@ LABELS: dict[str, dict[str, str]] = {
         "headline": "Titre représentatif",
         "n_articles": "Articles",
         "n_sources": "Sources",
+        "first_follow": "Premiers / suites",
+        "signal": "Ce que disait l'actualité, ce qu'a fait le marché",
+        "signal_intro": (
+            "La tonalité des articles envers une société cotée va-t-elle de pair avec son "
+            "rendement anormal ? Le coefficient d'information (IC) est la corrélation de rang "
+            "de Spearman entre tonalité et CAR ; le taux de réussite est la part des articles "
+            "favorables ou défavorables dont le CAR a le même signe. Intervalles à 95 % par "
+            "bootstrap des jours d'événement."
+        ),
+        "signal_recent": "13 dernières semaines ({start} au {end})",
+        "signal_all": "Depuis le début des données (jusqu'au {end})",
+        "variant": "Variante",
+        "contemporaneous": "Simultanée",
+        "predictive": "Prédictive",
+        "events": "Événements",
+        "days": "Jours",
+        "ic": "IC [95 %]",
+        "hit_rate": "Taux de réussite [95 %]",
+        "too_few": "Trop peu d'événements pour conclure (n = {n}, {days} jours d'événement).",
+        "no_events": "Aucun événement avec une tonalité et une réaction sur cette période.",
+        "too_few_days": "Trop peu de jours pour conclure ({days} jours avec une position).",
+        "no_novelty": "Articles pas encore regroupés : le portefeuille retient toutes les annonces.",
+        "long_short": "Portefeuille long-short sur les premières annonces",
+        "long_short_body": (
+            "Chaque jour, achat des titres dont les premières annonces sont favorables en net, "
+            "vente de ceux dont elles sont défavorables, poids égaux, conservés la séance "
+            "suivante (rendement anormal [+1,+1]) : {days} jours, cumul {cum}, rotation "
+            "quotidienne moyenne {turnover}. Sans frais."
+        ),
+        "signal_assumptions": (
+            "Hypothèses. Simultanée : CAR des séances [0,+1] autour du jour 0 de l'article (la "
+            "première séance qu'il peut faire bouger) ; article et rendement se recouvrent, "
+            "c'est une association, pas une prévision. Prédictive : rendement anormal de la "
+            "séance +1, qui commence à la clôture du jour 0, après tous les articles retenus "
+            "(avant l'ouverture : cette séance ; après la clôture : la suivante) ; les "
+            "articles datés au jour seulement sont écartés. Les événements d'un même jour ne "
+            "sont pas indépendants, d'où le bootstrap par jour. Rendements anormaux de l'étude "
+            "d'événements ; tonalité envers la société liée."
+        ),
         "reactions": "Synthèse des réactions",
         "reactions_intro": (
             "RAC{window} moyen après des articles favorables et défavorables portant "

@@ -13,6 +13,7 @@ import mimetypes
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,10 +165,17 @@ def _environment(lang: str) -> Any:
 
 
 def render_html(
-    context: WeeklyContext, lang: str, assets: Path, asset_prefix: str = ""
+    context: WeeklyContext,
+    lang: str,
+    assets: Path,
+    asset_prefix: str = "",
+    signal: Mapping[str, Any] | None = None,
 ) -> tuple[str, list[str]]:
-    """Write charts (and fonts) into `assets` and return the HTML and the chart file names."""
-    from reports.charts import price_chart
+    """Write charts (and fonts) into `assets` and return the HTML and the chart file names.
+
+    `signal` (optional) is the plain data of the page "What the news said and what the market
+    did" (see `render_weekly`)."""
+    from reports.charts import long_short_chart, price_chart
 
     assets.mkdir(parents=True, exist_ok=True)
     charts: dict[str, str] = {}
@@ -175,6 +183,11 @@ def render_html(
         name = f"chart-{_slug(series.ticker)}.png"
         (assets / name).write_bytes(price_chart(series, lang=lang))
         charts[series.ticker] = asset_prefix + name
+    signal_chart = None
+    curve = ((signal or {}).get("portfolio") or {}).get("curve") or []
+    if len(curve) >= 2:
+        (assets / "chart-long-short.png").write_bytes(long_short_chart(curve, lang=lang))
+        signal_chart = asset_prefix + "chart-long-short.png"
     fonts = []
     src = _font_dir()
     if src is not None:
@@ -195,9 +208,11 @@ def render_html(
         fonts=fonts,
         window=f"({SUMMARY_WINDOW[0]},{SUMMARY_WINDOW[1]})",
         min_sample=MIN_SAMPLE,
+        signal=signal,
+        signal_chart=signal_chart,
         css=(TEMPLATES / "weekly.css").read_text(encoding="utf-8"),
     )
-    return html, list(charts.values())
+    return html, list(charts.values()) + ([signal_chart] if signal_chart else [])
 
 
 def _slug(text: str) -> str:
@@ -247,8 +262,15 @@ def render_weekly(
     pdf_path: Path | str | None = None,
     html_path: Path | str | None = None,
     theme_labels: dict[str, str] | None = None,
+    signal: Mapping[str, Any] | None = None,
 ) -> ReportResult:
     """Render the weekly briefing for `start`..`end` (inclusive) and record it in `reports`.
+
+    `signal`, when given, adds the page "What the news said and what the market did". It is
+    plain data computed by the caller (reports never imports market): {"periods": [{"key":
+    "recent" | "all", "since": date | None, "until": date, "rows": [row dicts of
+    market.signal.SignalRow, group "all"]}], "portfolio": market.signal.Portfolio.as_dict() or
+    None, "min_days": int, "n_boot": int}.
 
     `pdf_path` and `html_path` are optional; with neither, the context is computed and the HTML
     rendered (useful for checks) but nothing is written. The HTML is written with its charts and
@@ -277,7 +299,7 @@ def render_weekly(
             prefix = "assets/"
             base_dir = Path(tmp)
         t1 = time.perf_counter()
-        html, _ = render_html(context, lang, assets, prefix)
+        html, _ = render_html(context, lang, assets, prefix, signal=signal)
         timings["html"] = time.perf_counter() - t1
         if html_file is not None:
             html_file.parent.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,7 @@ def options(tmp_path: Path) -> CrawlOptions:
     return CrawlOptions(
         user_agent="airace-test/1",
         robots_obey=True,
+        retry_after=3600.0,
         download_delay=0,
         autothrottle=False,
         concurrent_requests_per_domain=8,

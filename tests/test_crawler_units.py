@@ -50,7 +50,7 @@ def test_default_sources_file_is_valid_and_bilingual() -> None:
     sources = load_sources()
     assert len(sources) >= 15
     assert {s.language for s in sources} >= {"en", "fr"}
-    assert {s.kind for s in sources} == {"feed", "sitemap", "listing"}
+    assert {s.kind for s in sources} == {"feed", "sitemap", "listing", "query"}
     assert all(not s.verified for s in sources)  # nothing could be checked from here
     assert len({s.name for s in sources}) == len(sources)
 
@@ -198,6 +198,7 @@ def test_scrapy_settings_are_safe_and_mapped() -> None:
             user_agent="airace-test/1",
             contact="mailto:me@example.org",
             robots_obey=True,
+            retry_after=3600.0,
             download_delay=1.0,
             concurrent_requests_per_domain=2,
             autothrottle=True,

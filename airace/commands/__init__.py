@@ -11,6 +11,7 @@ from airace.commands import (
     query_cmd,
     report_cmd,
     run_cmd,
+    signal_cmd,
 )
 
 COMMAND_MODULES = [
@@ -18,6 +19,7 @@ COMMAND_MODULES = [
     nlp_cmd,
     eval_cmd,
     market_cmd,
+    signal_cmd,
     report_cmd,
     query_cmd,
     run_cmd,

@@ -54,8 +54,9 @@ REDIS_KEY_OPTION = typer.Option(
 
 def _table(per_source: dict[str, dict[str, Any]], title: str) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title)
+    table = Table(title=Text(title))
     table.add_column("source")
     for col in COLUMNS:
         table.add_column(col, justify="right")
@@ -63,10 +64,10 @@ def _table(per_source: dict[str, dict[str, Any]], title: str) -> Any:
     totals = dict.fromkeys(COLUMNS, 0)
     for name, counts in sorted(per_source.items()):
         reasons = {**counts.get("dropped_by_reason", {}), **counts.get("errors_by_reason", {})}
-        table.add_row(
-            name,
+        table.add_row(  # Text: names and reasons are data, never rich markup
+            Text(name),
             *(str(counts.get(c, 0)) for c in COLUMNS),
-            ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())),
+            Text(", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))),
         )
         for c in COLUMNS:
             totals[c] += int(counts.get(c, 0))
@@ -307,7 +308,7 @@ def crawl_distributed(
 
 def ingest_cmd(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(
+    paths: list[str] = typer.Argument(
         ..., help="Files or folders: .html, .txt, .jsonl, .warc, .warc.gz."
     ),
     since: str | None = typer.Option(
@@ -328,7 +329,7 @@ def ingest_cmd(
 
     Example: airace ingest saved/*.html notes.txt
     """
-    from crawler.ingest import IngestError, ingest_paths
+    from crawler.ingest import IngestError, IngestStoreError, ingest_paths
 
     app_ctx = app_context(ctx)
     since_date = parse_date(since, "--since")
@@ -342,12 +343,18 @@ def ingest_cmd(
             since=since_date,
             always_relevant=always_relevant,
             source=source,
+            max_bytes=app_ctx.settings.download_maxsize,
         )
     except IngestError as e:
         raise UserError(str(e)) from None
+    except IngestStoreError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
     result = summary.as_dict()
     if as_json:
         typer.echo(json.dumps(result, indent=2))
+        if result["errors"]:
+            raise typer.Exit(1)
         return
     typer.echo(
         "read {read}, new {new}, duplicates {duplicates}, irrelevant {irrelevant}, "
@@ -357,6 +364,8 @@ def ingest_cmd(
         typer.echo(f"  dropped {reason}: {n}")
     for error in result["error_samples"]:
         typer.echo(f"  error: {error}", err=True)
+    if result["errors"]:
+        raise typer.Exit(1)  # some input could not be read: a failed run
 
 
 def extract_cmd(

@@ -12,6 +12,7 @@ import typer
 
 from airace import stages
 from airace.commands.common import app_context
+from airace.commands.signal_cmd import eval_signal
 from airace.errors import UserError
 
 if TYPE_CHECKING:
@@ -27,9 +28,11 @@ class EvalFormat(StrEnum):
 
 
 eval_app = typer.Typer(
-    help="Score the analysis against gold files.\n\nExample: airace eval nlp tests/data/nlp_dev.jsonl",
+    help="Score the analysis against gold files, and the stance against prices.\n\n"
+    "Example: airace eval nlp tests/data/nlp_dev.jsonl",
     no_args_is_help=True,
 )
+eval_app.command("signal")(eval_signal)
 
 
 @eval_app.command("nlp")
