@@ -45,7 +45,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.progress.ProgressReporter": 500,
-    "crawler.url_memory.DecisionRecorder": 505,
+    "crawler.decisions.DecisionRecorder": 505,
 }
 
 LOG_LEVEL = "INFO"

@@ -8,8 +8,8 @@ Any decided page is fetched again when its feed or sitemap entry changed (title,
 
 `UrlMemory` is the in-process view (loaded once per crawl, written with the store's article
 batches, so a crawl killed mid-way keeps decisions and articles consistent); the
-spiders ask `should_fetch` before scheduling an article request, and `DecisionRecorder`, an
-extension, records what the pipelines dropped and forgets what they stored. Failures are
+spiders ask `should_fetch` before scheduling an article request, and `DecisionRecorder`
+(crawler/decisions.py), an extension, records what the pipelines dropped and forgets what they stored. Failures are
 recorded by the spiders' errback.
 """
 
@@ -162,51 +162,3 @@ class UrlMemory:
                 write(session)
         except Exception as e:
             log.warning("could not record %d URL decisions: %s", len(pending) + len(forget), e)
-
-
-def _meta(response: Any) -> dict[str, Any]:
-    try:
-        return dict(response.meta) if response is not None else {}
-    except AttributeError:  # a response not tied to a request
-        return {}
-
-
-class DecisionRecorder:
-    """Scrapy extension: record the pipelines' drops as decisions, forget the stored pages.
-
-    Enabled when the crawl context has a `memory`.
-    """
-
-    def __init__(self, memory: UrlMemory) -> None:
-        self.memory = memory
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> DecisionRecorder:
-        from scrapy import signals
-        from scrapy.exceptions import NotConfigured
-
-        from crawler.context import crawl_context
-
-        memory = crawl_context(crawler).memory
-        if memory is None:
-            raise NotConfigured("no URL memory")
-        ext = cls(memory)
-        crawler.signals.connect(ext.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
-
-    def item_dropped(self, item: Any, response: Any, exception: Exception, **kw: Any) -> None:
-        reason = str(exception).split(":", 1)[0].strip()
-        decision = DROP_DECISIONS.get(reason)
-        meta = _meta(response)
-        if decision and meta.get(URL_META):
-            self.memory.record(meta[URL_META], decision, reason, meta.get("feed_entry"))
-
-    def item_scraped(self, item: Any, response: Any, **kw: Any) -> None:
-        url = _meta(response).get(URL_META)
-        if url:
-            self.memory.forget(url)
-
-    def spider_closed(self, **kw: Any) -> None:
-        self.memory.flush()
