@@ -60,7 +60,7 @@ def _fill(sessions, n: int = ARTICLES) -> list[int]:  # type: ignore[no-untyped-
                 text=_text(i)[1],
                 language="en",
                 content_hash=f"r{i}",
-            )  # fmt: skip
+            )
             for i in range(n)
         ]
         s.add_all(rows)
