@@ -11,25 +11,44 @@ the crawl writes in committed batches, and the next run skips what is stored.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 PARENT_PID_ENV = "AIRACE_PARENT_PID"  # set by the parent: its pid, known before the child runs
 _PR_SET_PDEATHSIG = 1
 
 
-def _set_pdeathsig(sig: int) -> bool:
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        return bool(libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0) == 0)
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
     except (OSError, AttributeError):
-        return False
+        return None
+
+
+def set_parent_death_signal(sig: int) -> bool:
+    """Ask Linux to send `sig` to this process when its parent dies; False elsewhere."""
+    prctl = _prctl()
+    return prctl is not None and prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+
+
+def parent_death_signal_setter(sig: int) -> Callable[[], None]:
+    """A `preexec_fn` for subprocess that sets the parent-death signal in the child (the C
+    function is looked up here, in the parent, so the forked child only calls it)."""
+    prctl = _prctl()
+
+    def setter() -> None:
+        if prctl is not None:
+            prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+
+    return setter
 
 
 def die_with_parent(parent_pid: int | None = None, *, poll: float = 0.5) -> None:
@@ -41,7 +60,7 @@ def die_with_parent(parent_pid: int | None = None, *, poll: float = 0.5) -> None
     if parent_pid is None:
         env = os.environ.get(PARENT_PID_ENV, "")
         parent_pid = int(env) if env.isdigit() else os.getppid()
-    _set_pdeathsig(signal.SIGKILL)
+    set_parent_death_signal(signal.SIGKILL)
     if os.getppid() != parent_pid:  # the parent died before the guard was in place
         os.kill(os.getpid(), signal.SIGKILL)
 
