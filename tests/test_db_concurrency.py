@@ -168,3 +168,35 @@ def test_a_killed_holder_frees_the_database_lock(db_url, tmp_path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.mark.parametrize("command", ["analyze", "crawl"])
+def test_bare_analyze_and_crawl_take_their_stage_lock(cli, db_url, tmp_path, command) -> None:
+    """`airace analyze` / `airace crawl` beside a run (another data folder, same database) that
+    holds the stage: one line, exit 1, nothing started."""
+    code = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from airace.locks import database_lock
+        lock = database_lock({db_url!r}, [{command!r}], "airace run",
+                             fallback_dir=Path({str(tmp_path / "other")!r})).acquire()
+        print("locked", flush=True)
+        time.sleep(60)
+        """
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        r = cli("--db", db_url, command)
+        assert r.exit_code == 1, r.stderr
+        assert r.stderr.strip().splitlines() == [
+            f"airace: not started: {command} is already running ("
+            + r.stderr.split("(", 1)[1].strip()
+        ]
+        assert f"pid {holder.pid}" in r.stderr and "Traceback" not in r.stderr
+    finally:
+        holder.kill()
+        holder.wait()

@@ -227,3 +227,20 @@ def test_results_of_a_lost_claim_are_not_stored(sessions, monkeypatch) -> None:
     assert _rows_of(sessions, Embedding, [victim]) == 0
     others = [i for i in ids if i != victim]
     assert all(state[i][0] is not None and state[i][2] is None for i in others)
+
+
+def test_a_batch_that_fails_to_store_leaves_no_claim_behind(sessions, monkeypatch) -> None:
+    """The store raising (a unique key, a lost lock) frees the batch at once, not at the lease's
+    end: the next run, on any host, can take it."""
+    import nlp.analyze as analyze_mod
+
+    ids = _fill(sessions, BATCH)
+
+    def store_fails(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("UNIQUE constraint failed: entities.key")
+
+    monkeypatch.setattr(analyze_mod, "_store", store_fails)
+    with pytest.raises(RuntimeError, match="UNIQUE"):
+        analyze_pending(sessions, shared_analyzer(), batch_size=BATCH)
+    state = _state(sessions)
+    assert all(state[i] == (None, None, None) for i in ids)  # nothing stored, nothing claimed
