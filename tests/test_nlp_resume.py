@@ -244,3 +244,37 @@ def test_a_batch_that_fails_to_store_leaves_no_claim_behind(sessions, monkeypatc
         analyze_pending(sessions, shared_analyzer(), batch_size=BATCH)
     state = _state(sessions)
     assert all(state[i] == (None, None, None) for i in ids)  # nothing stored, nothing claimed
+
+
+def test_three_analyses_at_once_on_one_sqlite_database(sqlite_url, tmp_path) -> None:
+    """The issue's scenario: three `airace analyze` started together. One analyses; the others
+    say the stage is taken (or find nothing left); no traceback, every article once."""
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    ids = _fill(sessions, 2 * BATCH)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "airace", "--db", sqlite_url, "analyze"],
+            cwd=tmp_path,
+            env=_env(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    analysed = 0
+    for p, (out, err) in zip(procs, outs, strict=True):
+        assert "Traceback" not in err and "UNIQUE" not in err, err[-2000:]
+        if p.returncode == 1:
+            assert "airace: not started: analyze is already running (" in err
+        else:
+            assert p.returncode == 0, err[-2000:]
+            analysed += int(out.split("analysed ", 1)[1].split(",", 1)[0])
+    assert analysed == len(ids)
+    assert sorted(p.returncode for p in procs).count(1) >= 1  # they really overlapped
+    state = _state(sessions)
+    assert all(v[0] is not None and v[2] is None for v in state.values())
+    engine.dispose()
