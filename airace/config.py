@@ -51,6 +51,14 @@ class Settings:
         "SQLAlchemy URL of the store. Empty: sqlite:///<user data dir>/airace.db. "
         "PostgreSQL: postgresql+psycopg://user@host/dbname (install airace[postgres]).",
     )
+    sql_database_url: str = _setting(
+        "",
+        "SQLAlchemy URL `airace sql` connects with. Empty: database_url. On PostgreSQL point it at "
+        "a role granted SELECT only (docs/deployment.md).",
+    )
+    sql_timeout: float = _setting(
+        10.0, "Seconds an `airace sql` statement may run before it is stopped."
+    )
     sources_file: str = _setting(
         "", "TOML file of news sources. Empty: the default file shipped in crawler/sources.toml."
     )
@@ -90,7 +98,15 @@ class Settings:
     concurrent_requests_per_domain: int = _setting(2, "Parallel requests per domain.")
     autothrottle: bool = _setting(True, "Adapt the delay to the server's latency (AutoThrottle).")
     download_timeout: int = _setting(30, "Seconds before a request times out.")
-    download_maxsize: int = _setting(5_000_000, "Largest response accepted, in bytes.")
+    download_maxsize: int = _setting(
+        5_000_000, "Largest response (and largest file or record `ingest` reads), in bytes."
+    )
+    crawl_retry_after: float = _setting(
+        3600.0,
+        "Seconds before a page that failed (HTTP error, timeout, too large) is fetched again; "
+        "the wait doubles with each failure, up to a week. Irrelevant and too-short pages are "
+        "not fetched again unless their feed entry changes.",
+    )
     http_cache: bool = _setting(
         True,
         "Cache feeds and pages with conditional requests (RFC 2616 policy) for cheap re-crawls.",

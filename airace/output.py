@@ -81,11 +81,16 @@ def _table(
 ) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    # Every cell, header and the title is a Text, never markup: a stored title such as
+    # "[/]" or "[bold]" prints as written (a str would be parsed as rich markup).
     console = Console(file=out, soft_wrap=False)
-    table = Table(title=title, show_lines=False, header_style="bold")
+    table = Table(
+        title=None if title is None else Text(title), show_lines=False, header_style="bold"
+    )
     for c in cols:
-        table.add_column(c, overflow="fold", max_width=60)
+        table.add_column(Text(str(c)), overflow="fold", max_width=60)
     for r in rows:
-        table.add_row(*[_flat(r.get(c)) for c in cols])
+        table.add_row(*[Text(_flat(r.get(c))) for c in cols])
     console.print(table)

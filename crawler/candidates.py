@@ -49,7 +49,17 @@ class Candidate:
         return len(self.text.split())
 
     def article_fields(self) -> dict[str, Any]:
-        """Column values for db.models.Article."""
+        """Column values for db.models.Article, without NUL characters (PostgreSQL refuses them
+        in text; SQLite would store them)."""
+        fields = self._fields()
+        for key, value in fields.items():
+            if isinstance(value, str):
+                fields[key] = value.replace("\x00", "")
+            elif isinstance(value, list):
+                fields[key] = [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
+        return fields
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "url": self.url,
             "original_url": self.original_url,

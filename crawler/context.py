@@ -15,6 +15,7 @@ from typing import Any
 
 from crawler.relevance import RelevanceFilter
 from crawler.store import ArticleStore
+from crawler.url_memory import UrlMemory
 
 _ATTR = "_airace_context"
 
@@ -31,6 +32,8 @@ class CrawlContext:
     seen: set[str] = field(default_factory=set)  # URLs requested during this crawl
     # Worker processes for extraction (None: extract in the crawl process).
     extract_pool: Executor | None = None
+    # What past crawls decided about URLs they did not store (None: no memory).
+    memory: UrlMemory | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CrawlContext:
         # Scrapy deep-copies settings for every crawler; the context must stay one shared object.
@@ -65,6 +68,9 @@ def _from_settings(settings: Any) -> CrawlContext:
     store = ArticleStore(make_sessionmaker(engine), batch_size=settings.getint("AIRACE_BATCH_SIZE"))
     workers = settings.getint("AIRACE_EXTRACT_WORKERS", 0)
     return CrawlContext(
+        memory=UrlMemory(
+            store.sessions, store=store, retry_after=settings.getfloat("AIRACE_RETRY_AFTER", 3600)
+        ),
         store=store,
         relevance=RelevanceFilter(),
         since=since,

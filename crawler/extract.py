@@ -128,20 +128,46 @@ class ExtractedArticle:
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Decode page bytes: BOM, HTTP header charset, <meta charset>, then a UTF-8/cp1252 guess."""
+    """Decode page bytes: BOM, HTTP header charset, <meta charset>, then a guess (see
+    `guess_encoding`). Undecodable bytes become U+FFFD; NUL characters are removed (PostgreSQL
+    refuses them in text, and no article needs them)."""
     from w3lib.encoding import html_to_unicode
 
-    _enc, text = html_to_unicode(content_type, body, auto_detect_fun=_guess_encoding)
-    return text
+    _enc, text = html_to_unicode(content_type, body, auto_detect_fun=guess_encoding)
+    return text.replace("\x00", "")
 
 
-def _guess_encoding(body: bytes) -> str:
-    """Undeclared encoding: UTF-8 when the bytes are valid UTF-8, else Windows-1252."""
+def guess_encoding(body: bytes) -> str:
+    """The encoding of bytes that declare none.
+
+    UTF-8 when the bytes are UTF-8 but for a few bad bytes (at least two valid multi-byte
+    characters per bad byte: text in a single-byte code page almost never forms a valid UTF-8
+    sequence, so a stray byte must not turn a whole UTF-8 file into mojibake; the bad bytes
+    decode as U+FFFD). Windows-1252 when that reads as Western European text (most letters
+    ASCII, the others accented: what undeclared Western pages use, and what charset-normalizer
+    cannot tell from other Latin code pages on short texts). Otherwise charset-normalizer's
+    guess (Cyrillic, Greek, CJK code pages...).
+    """
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    decoded = body.decode("utf-8", errors="replace")
+    bad = decoded.count("\ufffd")
+    multibyte = sum(1 for ch in decoded if ord(ch) > 0x7F and ch != "\ufffd")
+    if multibyte >= 2 * bad:
+        return "utf-8"
+    western = body.decode("cp1252", errors="replace")
+    letters = [ch for ch in western if ch.isalpha()]
+    accented = sum(1 for ch in letters if ord(ch) > 0x7F)
+    if letters and accented <= 0.4 * len(letters):
         return "cp1252"
-    return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body[:200_000]).best()
+    return "cp1252" if best is None else str(best.encoding)
 
 
 def parse_tree(html: str | bytes) -> lxml.html.HtmlElement | None:

@@ -15,7 +15,8 @@ COUNTERS = ("fetched", "new", "duplicates", "irrelevant", "dropped", "errors")
 
 def source_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
     """{fetched, new, duplicates, irrelevant, dropped, errors, dropped_by_reason, errors_by_reason,
-    warnings, feeds_fetched, skipped_known, error_samples} from a crawler's stats dict."""
+    warnings, feeds_fetched, skipped_known, skipped_decided, refetched, error_samples} from a
+    crawler's stats dict."""
     out: dict[str, Any] = {k: int(stats.get(f"airace/{k}", 0)) for k in COUNTERS[:4]}
     dropped = {
         k.split("/", 2)[2]: int(v) for k, v in stats.items() if k.startswith("airace/dropped/")
@@ -37,6 +38,10 @@ def source_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
     }
     out["feeds_fetched"] = int(stats.get("airace/feeds_fetched", 0))
     out["skipped_known"] = int(stats.get("airace/skipped_known", 0))
+    out["skipped_decided"] = int(stats.get("airace/skipped_decided", 0))
+    out["refetched"] = {
+        k.split("/", 2)[2]: int(v) for k, v in stats.items() if k.startswith("airace/refetched/")
+    }
     out["requests"] = int(stats.get("downloader/request_count", 0))
     out["cache_hits"] = int(stats.get("httpcache/hit", 0))
     out["error_samples"] = list(stats.get("airace/error_samples", []))

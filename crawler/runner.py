@@ -61,6 +61,7 @@ class CrawlOptions:
     min_words: int = 40
     retry_times: int = 1
     extract_workers: int = 1  # extraction processes beside Scrapy's (0: extract in-process)
+    retry_after: float = 3600.0  # seconds before a failed page is retried (doubles per attempt)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -312,6 +313,7 @@ def crawl_in_child(
     from crawler.progress import source_counts
     from crawler.relevance import RelevanceFilter
     from crawler.store import ArticleStore
+    from crawler.url_memory import UrlMemory
     from db.engine import make_engine, make_sessionmaker
 
     options = CrawlOptions.from_json(job["options"])
@@ -344,6 +346,7 @@ def crawl_in_child(
         min_words=options.min_words,
         progress=emit,
         extract_pool=extraction_pool(options.extract_workers) if options.extract_workers else None,
+        memory=UrlMemory(store.sessions, store=store, retry_after=options.retry_after),
     )
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -366,6 +369,8 @@ def crawl_in_child(
         if source.name not in per_source:
             per_source[source.name] = source_counts(crawler.stats.get_stats())
     totals = sum_counts(per_source)
+    if ctx.memory is not None:
+        ctx.memory.flush()  # into the store's last batch, committed by write_run
     store.write_run(totals, run_stats(per_source), status="finished", finished=True)
     emit({"event": "done", "run_id": run_id, "totals": totals, "per_source": per_source})
     engine.dispose()

@@ -53,6 +53,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.progress.ProgressReporter": 500,
+    "crawler.url_memory.DecisionRecorder": 505,
 }
 
 LOG_LEVEL = "INFO"
@@ -66,3 +67,4 @@ AIRACE_SINCE = ""  # ISO date: older articles are skipped
 AIRACE_MIN_WORDS = 40
 AIRACE_BATCH_SIZE = 20
 AIRACE_EXTRACT_WORKERS = 0  # extraction processes (0: in the crawl process)
+AIRACE_RETRY_AFTER = 3600  # seconds before a failed page is retried (doubling per attempt)

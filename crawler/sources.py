@@ -1,21 +1,30 @@
-"""The sources file (TOML): which feeds, sitemaps and section listings to crawl.
+"""The sources file (TOML): which feeds, sitemaps, section listings and query feeds to crawl.
 
 The format is documented in docs/architecture.md and in the bundled crawler/sources.toml. Every
 problem is reported as one `SourcesError` line naming the file, the source and the field.
+
+A `query` source is a feed whose URL is a template naming `{entity}`, `{query}` or `{ticker}`
+(a news-search feed per entity, a headline feed per ticker). The crawler knows no entities: the
+caller passes (name, ticker) pairs to `expand_query_sources`, which turns each query source into
+a plain feed source with at most `max_queries` URLs.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import tomllib
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from crawler.urls import host_of, is_http_url
 
 DEFAULT_SOURCES_FILE = Path(__file__).resolve().parent / "sources.toml"
-KINDS = ("feed", "sitemap", "listing")
+KINDS = ("feed", "sitemap", "listing", "query")
+PLACEHOLDERS = ("entity", "query", "ticker")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _FIELDS = {
     "name",
@@ -30,6 +39,8 @@ _FIELDS = {
     "link_selector",
     "next_selector",
     "max_pages",
+    "max_queries",
+    "follow_offsite",
     "homepage",
 }
 
@@ -54,6 +65,10 @@ class SourceConfig:
     link_selector: str = ""
     next_selector: str = ""
     max_pages: int = 5
+    max_queries: int = 20  # query only: URLs per run after expansion
+    # Follow article links to any domain (default for query sources: their entries link to the
+    # publishers' sites); otherwise `allowed_domains` defaults to the hosts of `urls`.
+    follow_offsite: bool = False
     homepage: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -94,9 +109,11 @@ def _validate(raw: Any, path: str, index: int) -> SourceConfig:
     if not urls:
         raise SourcesError(f"{where}: 'urls' needs at least one URL")
     for url in urls:
-        if not is_http_url(url):
+        if kind == "query":
+            _check_template(url, where)
+        elif not is_http_url(url):
             raise SourcesError(f"{where}: {url!r} is not an http(s) URL")
-    for key in ("always_relevant", "enabled", "verified"):
+    for key in ("always_relevant", "enabled", "verified", "follow_offsite"):
         if key in raw and not isinstance(raw[key], bool):
             raise SourcesError(f"{where}: {key!r} must be true or false")
     language = raw.get("language")
@@ -105,11 +122,15 @@ def _validate(raw: Any, path: str, index: int) -> SourceConfig:
     max_pages = raw.get("max_pages", 5)
     if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
         raise SourcesError(f"{where}: 'max_pages' must be a positive integer")
+    max_queries = raw.get("max_queries", 20)
+    if isinstance(max_queries, bool) or not isinstance(max_queries, int) or max_queries < 1:
+        raise SourcesError(f"{where}: 'max_queries' must be a positive integer")
     for key in ("link_selector", "next_selector", "homepage"):
         if key in raw and not isinstance(raw[key], str):
             raise SourcesError(f"{where}: {key!r} must be a string")
     domains = _strings(raw.get("allowed_domains", []), where, "allowed_domains")
-    if not domains:
+    follow_offsite = raw.get("follow_offsite", kind == "query")
+    if not domains and not follow_offsite:
         domains = tuple(dict.fromkeys(host_of(u) for u in urls))
     return SourceConfig(
         name=name,
@@ -124,8 +145,74 @@ def _validate(raw: Any, path: str, index: int) -> SourceConfig:
         link_selector=raw.get("link_selector", ""),
         next_selector=raw.get("next_selector", ""),
         max_pages=max_pages,
+        max_queries=max_queries,
+        follow_offsite=follow_offsite,
         homepage=raw.get("homepage"),
     )
+
+
+def _check_template(url: str, where: str) -> None:
+    """A query URL template: http(s), placeholders among PLACEHOLDERS, at least one of them."""
+    try:
+        names = {f for _, f, _, _ in string.Formatter().parse(url) if f is not None}
+    except ValueError:
+        raise SourcesError(f"{where}: {url!r} is not a valid URL template") from None
+    unknown = sorted(names - set(PLACEHOLDERS))
+    if unknown:
+        raise SourcesError(
+            f"{where}: {url!r} names {{{unknown[0]}}}; use {{entity}}, {{query}} or {{ticker}}"
+        )
+    if not names:
+        raise SourcesError(f"{where}: {url!r} names none of {{entity}}, {{query}}, {{ticker}}")
+    if not is_http_url(url.format(entity="x", query="x", ticker="X")):
+        raise SourcesError(f"{where}: {url!r} is not an http(s) URL template")
+
+
+def expand_template(template: str, name: str, ticker: str | None) -> str | None:
+    """One query URL: `{entity}` is the name, `{query}` the name as a quoted phrase, `{ticker}`
+    the ticker, each URL-encoded; None when the template needs a ticker the entity lacks."""
+    if "{ticker}" in template and not ticker:
+        return None
+    return template.format(
+        entity=quote_plus(name),
+        query=quote_plus(f'"{name}"'),
+        ticker=quote(ticker or "", safe=""),
+    )
+
+
+def expand_query_sources(
+    sources: Sequence[SourceConfig],
+    targets: Sequence[tuple[str, str | None]],
+    *,
+    cap: int | None = None,
+    rotate: int = 0,
+) -> list[SourceConfig]:
+    """Turn every `query` source into a `feed` source over `targets` ((name, ticker) pairs, most
+    important first); other sources are returned as they are.
+
+    Each query source gets at most `max_queries` URLs (or `cap`, when smaller). `rotate` shifts
+    the window over the targets (e.g. the day number), so successive runs cover all of them
+    under the cap. A query source with no usable target is left out.
+    """
+    out: list[SourceConfig] = []
+    for source in sources:
+        if source.kind != "query":
+            out.append(source)
+            continue
+        urls: list[str] = []
+        for name, ticker in targets:  # target by target, so the cap keeps the first targets
+            for template in source.urls:
+                url = expand_template(template, name, ticker)
+                if url is not None and url not in urls:
+                    urls.append(url)
+        limit = min(source.max_queries, cap) if cap is not None else source.max_queries
+        if not urls:
+            continue
+        if len(urls) > limit:
+            start = (rotate * limit) % len(urls)
+            urls = (urls[start:] + urls[:start])[:limit]
+        out.append(replace(source, kind="feed", urls=tuple(urls)))
+    return out
 
 
 def parse_sources(text: str, path: str = "<sources>") -> list[SourceConfig]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -146,6 +146,13 @@ class ArticleStore:
         )
         self.known.add(url)
         self._pending += 1
+        self.maybe_commit()
+
+    def write_in_batch(self, write: Callable[[Session], None], rows: int) -> None:
+        """Run `write(session)` in the current batch, so its rows commit with the articles (one
+        writer: SQLite allows no second one while the batch is open)."""
+        write(self._batch())
+        self._pending += rows
         self.maybe_commit()
 
     def maybe_commit(self) -> None:

@@ -147,6 +147,26 @@ class Duplicate(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class UrlDecision(Base):
+    """What a crawl decided about a URL it fetched and did not store, so later crawls (and other
+    workers) do not fetch it again: irrelevant, dropped (too short, no text, not HTML) or failed.
+
+    A failure is retried once `next_retry_at` has passed (the wait doubles with each attempt);
+    any decision is revisited when the page's feed entry changes (`entry_fingerprint`).
+    """
+
+    __tablename__ = "url_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    decision: Mapped[str] = mapped_column(String(20))  # irrelevant | dropped | failed
+    reason: Mapped[str] = mapped_column(String(60))  # e.g. too_short, http_500, timeout
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    next_retry_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    entry_fingerprint: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Entity(Base):
     """A knowledge-base entity (origin 'kb') or a discovered candidate (origin 'discovered')."""
 
@@ -388,6 +408,7 @@ __all__ = [
     "Source",
     "Stance",
     "Theme",
+    "UrlDecision",
     "func",
     "utcnow",
 ]

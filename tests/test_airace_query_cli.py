@@ -108,7 +108,7 @@ def test_query_reactions_in_every_format(cli, store_url, fmt) -> None:
         (["query", "entities", "--type", "robot"], "--type must be one of"),
         (["query", "reactions", "--window", "5,0"], "--window"),
         (["query", "reactions", "--limit", "0"], "--limit"),
-        (["sql", "SELEC nonsense"], "the database refused"),
+        (["sql", "SELEC nonsense"], "SELEC is not a read"),
         (["search", "  ", "--keywords-only"], "search text is empty"),
     ],
 )
@@ -147,11 +147,10 @@ def test_sql_select_in_every_format(cli, any_store_url, fmt) -> None:
         "DELETE FROM articles",
     ],
 )
-def test_sql_writes_are_refused_by_the_database(cli, any_store_url, statement) -> None:
+def test_sql_writes_are_refused(cli, any_store_url, statement) -> None:
     r = cli("--db", any_store_url, "sql", statement)
     assert r.exit_code == 2
-    assert "the database refused the statement" in r.stderr
-    assert any(w in r.stderr for w in ("readonly", "read-only")), r.stderr
+    assert "is not a read" in r.stderr, r.stderr
     engine = make_engine(any_store_url)
     with make_sessionmaker(engine)() as s:
         assert s.scalar(select(func.count()).select_from(Source)) == 2

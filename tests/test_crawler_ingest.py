@@ -69,7 +69,7 @@ def test_ingest_txt_html_jsonl_and_warc(cli, tmp_path: Path) -> None:  # type: i
         str(warc),
         "--json",
     )
-    assert result.exit_code == 0, result.stderr
+    assert result.exit_code == 1, result.stderr  # the line that is not JSON failed
     summary = json.loads(result.stdout)
     # txt: 2 records, jsonl: 4 lines (one not JSON), html: 1, warc: 2 HTML 200 responses.
     assert summary["read"] == 9
@@ -93,7 +93,7 @@ def test_ingest_txt_html_jsonl_and_warc(cli, tmp_path: Path) -> None:  # type: i
 
     # Ingesting again adds nothing.
     again = cli("--db", str(db), "ingest", str(INGEST), "--json")
-    assert again.exit_code == 0 and json.loads(again.stdout)["new"] == 0
+    assert again.exit_code == 1 and json.loads(again.stdout)["new"] == 0
 
 
 def test_ingest_user_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -50,7 +50,7 @@ def test_default_sources_file_is_valid_and_bilingual() -> None:
     sources = load_sources()
     assert len(sources) >= 15
     assert {s.language for s in sources} >= {"en", "fr"}
-    assert {s.kind for s in sources} == {"feed", "sitemap", "listing"}
+    assert {s.kind for s in sources} == {"feed", "sitemap", "listing", "query"}
     assert all(not s.verified for s in sources)  # nothing could be checked from here
     assert len({s.name for s in sources}) == len(sources)
 

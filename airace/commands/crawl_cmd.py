@@ -43,12 +43,14 @@ def relevance_terms() -> list[str]:
 
 
 def load_crawl_sources(settings: Settings, sources_file: Path | None = None) -> list[SourceConfig]:
-    """The sources file named on the command line, in settings, or the bundled default."""
+    """The sources file named on the command line, in settings, or the bundled default, with
+    its query sources expanded from the knowledge base."""
+    from airace.query_feeds import expand_sources
     from crawler.sources import SourcesError, load_sources
 
     path = sources_file or (Path(settings.sources_file) if settings.sources_file else None)
     try:
-        return load_sources(path)
+        return expand_sources(load_sources(path))
     except SourcesError as e:
         raise UserError(str(e)) from None
 
@@ -92,6 +94,7 @@ def crawl_options(
         autothrottle=settings.autothrottle,
         download_timeout=settings.download_timeout,
         download_maxsize=settings.download_maxsize,
+        retry_after=settings.crawl_retry_after,
         since=since,
         max_articles=max_articles,
         http_cache_dir=str(settings.resolved_data_dir() / "http-cache") if use_cache else None,
@@ -102,8 +105,9 @@ def crawl_options(
 
 def _table(per_source: dict[str, dict[str, Any]], title: str) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title)
+    table = Table(title=Text(title))
     table.add_column("source")
     for col in COLUMNS:
         table.add_column(col, justify="right")
@@ -111,10 +115,10 @@ def _table(per_source: dict[str, dict[str, Any]], title: str) -> Any:
     totals = dict.fromkeys(COLUMNS, 0)
     for name, counts in sorted(per_source.items()):
         reasons = {**counts.get("dropped_by_reason", {}), **counts.get("errors_by_reason", {})}
-        table.add_row(
-            name,
+        table.add_row(  # Text: names and reasons are data, never rich markup
+            Text(name),
             *(str(counts.get(c, 0)) for c in COLUMNS),
-            ", ".join(f"{k} {v}" for k, v in sorted(reasons.items())),
+            Text(", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))),
         )
         for c in COLUMNS:
             totals[c] += int(counts.get(c, 0))
@@ -287,7 +291,7 @@ def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest_cmd(
         ctx: typer.Context,
-        paths: list[Path] = typer.Argument(
+        paths: list[str] = typer.Argument(
             ..., help="Files or folders: .html, .txt, .jsonl, .warc, .warc.gz."
         ),
         since: str | None = typer.Option(
@@ -308,7 +312,7 @@ def register(app: typer.Typer) -> None:
 
         Example: airace ingest saved/*.html notes.txt
         """
-        from crawler.ingest import IngestError, ingest_paths
+        from crawler.ingest import IngestError, IngestStoreError, ingest_paths
 
         app_ctx = app_context(ctx)
         since_date = parse_date(since, "--since")
@@ -322,12 +326,18 @@ def register(app: typer.Typer) -> None:
                 since=since_date,
                 always_relevant=always_relevant,
                 source=source,
+                max_bytes=app_ctx.settings.download_maxsize,
             )
         except IngestError as e:
             raise UserError(str(e)) from None
+        except IngestStoreError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(1) from None
         result = summary.as_dict()
         if as_json:
             typer.echo(json.dumps(result, indent=2))
+            if result["errors"]:
+                raise typer.Exit(1)
             return
         typer.echo(
             "read {read}, new {new}, duplicates {duplicates}, irrelevant {irrelevant}, "
@@ -337,6 +347,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"  dropped {reason}: {n}")
         for error in result["error_samples"]:
             typer.echo(f"  error: {error}", err=True)
+        if result["errors"]:
+            raise typer.Exit(1)  # some input could not be read: a failed run
 
     @app.command("extract")
     def extract_cmd(

@@ -26,6 +26,13 @@ STAGE_LABELS = {
 }
 
 
+def escape(text: str) -> str:
+    """`text` as rich markup that prints literally (stage messages carry names and paths)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 class StageDisplay:
     """Progress on stderr: a spinner with the running stage's last message, a line per stage."""
 
@@ -47,7 +54,7 @@ class StageDisplay:
             return
         self.message = message
         if self.status is not None:
-            self.status.update(f"{STAGE_LABELS.get(stage, stage)}: {message}")
+            self.status.update(f"{STAGE_LABELS.get(stage, stage)}: {escape(message)}")
 
     def _finish(self, ok: bool = True) -> None:
         if self.stage is None:
@@ -57,7 +64,7 @@ class StageDisplay:
         mark = "[green]✓[/]" if ok else "[red]✗[/]"
         seconds = time.perf_counter() - self.started
         label = STAGE_LABELS.get(self.stage, self.stage)
-        self.console.print(f"{mark} {label:<12} {seconds:5.1f}s  {self.message}")
+        self.console.print(f"{mark} {label:<12} {seconds:5.1f}s  {escape(self.message)}")
         self.stage, self.status = None, None
 
     def close(self, ok: bool = True) -> None:
@@ -68,11 +75,12 @@ def print_summary(result: DemoResult) -> None:
     """The demo's outcome and the commands to explore the database further."""
     from rich.console import Console
 
-    console = Console(highlight=False, soft_wrap=True)
+    # markup off: names, paths and notes are data ("[x]" in one must print as written)
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     langs = ", ".join(f"{n} {lang}" for lang, n in sorted(result.by_language.items()))
     crawl = result.crawl_totals
     console.print()
-    console.print("[bold]airace demo: done[/]")
+    console.print("airace demo: done", style="bold")
     console.print(
         f"  articles stored  {result.articles} ({langs}) out of {result.served_articles} "
         f"served; {crawl.get('duplicates', 0)} duplicates, {crawl.get('irrelevant', 0)} "

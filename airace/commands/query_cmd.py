@@ -314,24 +314,48 @@ def register(app: typer.Typer) -> None:
     @app.command("sql")
     def sql_cmd(
         ctx: typer.Context,
-        statement: str = typer.Argument(..., help="One SQL statement (read-only)."),
-        limit: int = typer.Option(1000, "--limit", "-n", help="Most rows to print."),
+        statement: str = typer.Argument(
+            ..., help="One read-only statement: SELECT, WITH, VALUES or EXPLAIN."
+        ),
+        limit: int = typer.Option(1000, "--limit", "-n", help="Most rows to fetch and print."),
+        timeout: float | None = typer.Option(
+            None,
+            "--timeout",
+            help="Seconds before the statement is stopped (default: sql_timeout).",
+        ),
         fmt: Format = _format_option(),
     ) -> None:
-        """Run read-only SQL against the store; the database itself refuses any write.
+        """Run one read-only SQL statement against the store; anything else is refused.
 
-        SQLite opens the file read-only (mode=ro, query_only); PostgreSQL runs the statement in
-        a read-only transaction. Field names are the statement's column names.
+        Exactly one SELECT, WITH (reads only), VALUES or EXPLAIN without ANALYZE, checked by a
+        SQL parser before the database is opened, then run in a read-only transaction (SQLite:
+        a read-only file that allows only reads) with a timeout. Connects with sql_database_url
+        when set (a SELECT-only role, docs/deployment.md). Field names are the column names.
 
         Example: airace sql "SELECT language, count(*) AS n FROM articles GROUP BY language"
         """
-        actx = app_context(ctx)
-        columns, rows = run_readonly_sql(actx.settings.database_url, statement, _check_limit(limit))
+        from db.readonly_sql import ReadOnlySQLError, run_readonly_sql
+
+        settings = app_context(ctx).settings
+        seconds = settings.sql_timeout if timeout is None else timeout
+        if seconds <= 0:
+            raise UserError(f"--timeout must be positive, got {seconds:g}")
+        try:
+            result = run_readonly_sql(
+                settings.sql_database_url or settings.database_url,
+                statement,
+                limit=_check_limit(limit),
+                timeout=seconds,
+            )
+        except ReadOnlySQLError as e:
+            raise UserError(str(e)) from None
         if fmt is Format.table:
-            rows = [{k: _cell(v) for k, v in r.items()} for r in rows]
+            rows = [{k: _cell(v) for k, v in r.items()} for r in result.rows]
         else:
-            rows = [{k: _jsonable_cell(v) for k, v in r.items()} for r in rows]
-        emit(rows, fmt, columns=columns)
+            rows = [{k: _jsonable_cell(v) for k, v in r.items()} for r in result.rows]
+        emit(rows, fmt, columns=result.columns)
+        if result.truncated:
+            typer.echo(f"(first {limit} rows shown; raise --limit for more)", err=True)
 
     @app.command("browse")
     def browse_cmd(
@@ -380,49 +404,6 @@ def _encoder(model: str) -> Any:
 
 # --------------------------------------------------------------------------------------------
 # sql
-
-
-def run_readonly_sql(url: str, statement: str, limit: int) -> tuple[list[str], list[dict]]:
-    """Run `statement` on a read-only engine: (column names, up to `limit` rows as dicts).
-
-    Writes fail in the database (SQLite mode=ro + query_only, PostgreSQL read-only
-    transactions); the error comes back as a UserError with the database's own message.
-    """
-    from sqlalchemy import exc, text
-
-    from db.engine import make_engine
-
-    try:
-        engine = make_engine(url, readonly=True)
-    except FileNotFoundError as e:
-        raise UserError(str(e)) from None
-    try:
-        with engine.connect() as conn:
-            result = conn.execute(text(statement))
-            if not result.returns_rows:
-                return [], []
-            keys = _unique(list(result.keys()))
-            rows = [dict(zip(keys, row, strict=True)) for row in result.fetchmany(limit)]
-            return keys, rows
-    except exc.DBAPIError as e:
-        raise UserError(f"the database refused the statement: {_first_line(e.orig)}") from None
-    except exc.StatementError as e:  # bad parameters in the text, e.g. a stray ':name'
-        raise UserError(f"cannot run the statement: {_first_line(e.orig or e)}") from None
-    finally:
-        engine.dispose()
-
-
-def _first_line(err: object) -> str:
-    return (str(err).strip().splitlines() or ["unknown error"])[0]
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n}_{seen[n]}")
-    return out
 
 
 def _jsonable_cell(value: Any) -> Any:

@@ -15,6 +15,7 @@ from crawler.context import CrawlContext, crawl_context
 from crawler.errors import ROBOTS, failure_reason
 from crawler.items import ArticlePage
 from crawler.sources import SourceConfig, load_sources, select_sources
+from crawler.url_memory import URL_META
 from crawler.urls import host_of, safe_canonical_url
 
 log = logging.getLogger(__name__)
@@ -68,11 +69,14 @@ class SourceSpider(scrapy.Spider):
         log.warning("[%s] %s: %s %s", self.source.name, reason, url, detail[:200])
 
     def on_error(self, failure: Any) -> None:
-        """Errback of every request."""
+        """Errback of every request; a failed article page is remembered for its backoff."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         reason = failure_reason(failure)
         self.error(reason, url, str(failure.value))
+        memory = self.ctx.memory
+        if memory is not None and request is not None and request.meta.get(URL_META):
+            memory.record(request.meta[URL_META], "failed", reason, request.meta.get("feed_entry"))
 
     # ---------------------------------------------------------------- requests
     def start_request(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
@@ -80,6 +84,9 @@ class SourceSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
 
     async def start(self) -> Any:
+        if self.source.kind == "query":  # templates: expand_query_sources must run first
+            self.error("unexpanded_query_source", self.source.urls[0])
+            return
         for url in self.source.urls:
             yield self.start_request(url, self.parse_start)
 
@@ -103,12 +110,19 @@ class SourceSpider(scrapy.Spider):
         if self.source.allowed_domains and not _allowed(host_of(canonical), self.allowed_domains):
             self.count("dropped/offsite")
             return None
+        if self.ctx.memory is not None:
+            fetch, why = self.ctx.memory.should_fetch(canonical, feed_entry)
+            if not fetch:  # decided by an earlier crawl: irrelevant, dropped, or failed lately
+                self.count("skipped_decided")
+                return None
+            if why != "new":
+                self.count(f"refetched/{why}")
         self.ctx.seen.add(canonical)
         return scrapy.Request(
             absolute,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={"feed_entry": dict(feed_entry or {})},
+            meta={"feed_entry": dict(feed_entry or {}), URL_META: canonical},
             priority=10,
             # Repeats are filtered above (ctx.seen); without the dupefilter, a redirect loop runs
             # into REDIRECT_MAX_TIMES and is reported as an error instead of vanishing.
@@ -120,6 +134,10 @@ class SourceSpider(scrapy.Spider):
         self.count("fetched")
         if not isinstance(response, TextResponse):
             self.count("dropped/not_html")
+            if self.ctx.memory is not None and response.meta.get(URL_META):
+                self.ctx.memory.record(
+                    response.meta[URL_META], "dropped", "not_html", response.meta.get("feed_entry")
+                )
             return
         try:
             html = response.text
