@@ -55,6 +55,23 @@ def load_crawl_sources(settings: Settings, sources_file: Path | None = None) -> 
         raise UserError(str(e)) from None
 
 
+def _crawl_lock(settings: Settings) -> Any:
+    """The crawl stage's lock on this database (the one `airace run` takes), or exit 1."""
+    from airace.locks import LockHeld, database_lock
+
+    lock = database_lock(
+        settings.database_url,
+        ["crawl"],
+        "airace crawl",
+        fallback_dir=settings.resolved_data_dir() / "locks",
+    )
+    try:
+        return lock.acquire()
+    except LockHeld as e:
+        typer.echo(f"airace: not started: {e}", err=True)
+        raise typer.Exit(1) from None
+
+
 def crawl_options(
     settings: Settings,
     *,
@@ -244,9 +261,10 @@ def register(app: typer.Typer) -> None:
                 as_json=as_json,
             )
             return
-        summary = run_crawl_with_display(
-            settings.database_url, sources, options, relevance_terms(), live=not as_json
-        )
+        with _crawl_lock(settings):
+            summary = run_crawl_with_display(
+                settings.database_url, sources, options, relevance_terms(), live=not as_json
+            )
         if as_json:
             typer.echo(
                 json.dumps(
@@ -266,8 +284,9 @@ def register(app: typer.Typer) -> None:
 
             title = f"crawl run {summary.run_id}: {summary.status} in {summary.elapsed:.1f}s"
             Console(width=120).print(_table(summary.per_source, title))
-        if summary.status != "finished":
-            raise UserError(f"crawl run {summary.run_id} failed: {summary.message}")
+        if summary.status != "finished":  # a failed run, not a user's mistake: exit 1
+            typer.echo(f"airace: crawl run {summary.run_id} failed: {summary.message}", err=True)
+            raise typer.Exit(1)
 
     @app.command("ingest")
     def ingest_cmd(

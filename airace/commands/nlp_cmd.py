@@ -107,6 +107,62 @@ def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
         typer.echo(f"  failed: {line}", err=True)
 
 
+def _analyze_lock(app_ctx: Any) -> Any:
+    """The analyze stage's lock on this database (the one `airace run` takes), or exit 1."""
+    from airace.locks import LockHeld, database_lock
+
+    settings = app_ctx.settings
+    lock = database_lock(
+        settings.database_url,
+        ["analyze"],
+        "airace analyze",
+        fallback_dir=settings.resolved_data_dir() / "locks",
+    )
+    try:
+        return lock.acquire()
+    except LockHeld as e:
+        typer.echo(f"airace: not started: {e}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _analyze(app_ctx: Any, start: Any, reprocess: bool, limit: int | None) -> None:
+    """Plain `airace analyze`: the pending articles, one committed batch at a time."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from nlp.analyze import analyze_pending
+
+    analyzer = make_analyzer(app_ctx.settings)
+    _load_models(analyzer)
+    sessions = app_ctx.sessions
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+        console=None,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("analysing", total=None)
+
+        def progress(summary: Any) -> None:
+            bar.update(task, total=summary.total, completed=summary.processed)
+
+        summary = analyze_pending(
+            sessions,
+            analyzer,
+            since=start,
+            reprocess=reprocess,
+            limit=limit,
+            batch_size=app_ctx.settings.analysis_batch_size,
+            progress=progress,
+        )
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "0"
+    typer.echo(f"analysed {summary.analysed}, skipped {skipped}, failed {summary.failed}")
+    for line in summary.failures:
+        typer.echo(f"  failed: {line}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze_cmd(
@@ -144,9 +200,6 @@ def register(app: typer.Typer) -> None:
         Example: airace analyze --since 2025-01-01
         Example: airace --db postgresql+psycopg://db/airace analyze --worker --idle-exit
         """
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        from nlp.analyze import analyze_pending
 
         app_ctx = app_context(ctx)
         start = parse_date(since, "--since")
@@ -159,36 +212,8 @@ def register(app: typer.Typer) -> None:
                 )
             _run_worker(app_ctx, lease=lease, idle_exit=idle_exit)
             return
-        analyzer = make_analyzer(app_ctx.settings)
-        _load_models(analyzer)
-        sessions = app_ctx.sessions
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            transient=False,
-            console=None,
-            disable=not sys.stderr.isatty(),
-        ) as bar:
-            task = bar.add_task("analysing", total=None)
-
-            def progress(summary: Any) -> None:
-                bar.update(task, total=summary.total, completed=summary.processed)
-
-            summary = analyze_pending(
-                sessions,
-                analyzer,
-                since=start,
-                reprocess=reprocess,
-                limit=limit,
-                batch_size=app_ctx.settings.analysis_batch_size,
-                progress=progress,
-            )
-        skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "0"
-        typer.echo(f"analysed {summary.analysed}, skipped {skipped}, failed {summary.failed}")
-        for line in summary.failures:
-            typer.echo(f"  failed: {line}", err=True)
+        with _analyze_lock(app_ctx):
+            _analyze(app_ctx, start, reprocess, limit)
 
     @app.command("annotate")
     def annotate_cmd(
