@@ -107,9 +107,29 @@ def main(argv: list[str] | None = None) -> None:
 
         if not isinstance(e, SQLAlchemyError) or _verbose(argv):
             raise
+        if _connection_lost(e):
+            _fail(
+                "database: the connection to the database was lost (the server closed it); "
+                "what was committed is kept: run the command again to resume",
+                code=1,
+            )
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         _fail(f"database: {first} (run with -v for details)", code=1)
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def _connection_lost(e: BaseException) -> bool:
+    """True when `e` (or what caused it) is a database connection that went away."""
+    from sqlalchemy.exc import DBAPIError
+
+    seen: set[int] = set()
+    err: BaseException | None = e
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, DBAPIError) and err.connection_invalidated:
+            return True
+        err = err.__cause__ or err.__context__
+    return False
 
 
 def _verbose(argv: list[str] | None) -> bool:

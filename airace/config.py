@@ -139,7 +139,7 @@ class Settings:
     schedule_report: str = _setting("0 7 * * 1", "Cron expression for the weekly report.")
     schedule_timezone: str = _setting("UTC", "Timezone of the cron expressions.")
     data_dir: str = _setting(
-        "", "Folder for the default database, locks and caches. Empty: the user data dir."
+        "", "Folder for the default database and caches. Empty: the user data dir."
     )
 
     # ---------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airace.config import Settings
-from airace.locks import JobLock, LockHeld
+from airace.locks import AdvisoryLock, JobLock, LockHeld, database_lock
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -194,9 +194,14 @@ def _one_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {text[:300]}"
 
 
-def lock_for(settings: Settings, stage_names: Sequence[str], owner: str) -> JobLock:
-    """The lock a job running `stage_names` takes: one file per stage under <data_dir>/locks."""
-    return JobLock(settings.resolved_data_dir() / "locks", stage_names, owner)
+def lock_for(settings: Settings, stage_names: Sequence[str], owner: str) -> JobLock | AdvisoryLock:
+    """The lock a job running `stage_names` takes: one per stage, keyed by the database."""
+    return database_lock(
+        settings.database_url,
+        stage_names,
+        owner,
+        fallback_dir=settings.resolved_data_dir() / "locks",
+    )
 
 
 def run_job(
@@ -225,6 +230,7 @@ def run_job(
         _record(sessions, job, trigger, SKIPPED, message, started=_now())
         return JobResult(job, [], status=SKIPPED, message=message)
     try:
+        _mark_dead_runs(sessions)
         started = _now()
         job_id = _record(sessions, job, trigger, "running", None, started=started, finished=False)
         ctx = StageContext(settings, sessions, today=today)
@@ -280,6 +286,17 @@ def _record(
     except Exception as e:  # the run itself matters more than its record
         log.warning("cannot record job %s in job_runs: %s", job, _one_line(e))
         return None
+
+
+def _mark_dead_runs(sessions: sessionmaker[Session]) -> None:
+    """Mark job_runs rows left "running" by dead processes of this host as died."""
+    from db.jobs import mark_dead_job_runs
+
+    try:
+        with sessions.begin() as session:
+            mark_dead_job_runs(session)
+    except Exception as e:
+        log.warning("cannot mark dead jobs in job_runs: %s", _one_line(e))
 
 
 def _finish(sessions: sessionmaker[Session], job_id: int | None, status: str, message: str) -> None:

@@ -7,8 +7,8 @@
 Cron expressions follow crontab(5): day of week 0 or 7 is Sunday, 1 Monday. (APScheduler 3 reads
 numbers in that field as 0 = Monday, so they are translated to names before it sees them.)
 APScheduler's BlockingScheduler fires each job with max_instances=1 and coalesce (a backlog of
-missed runs becomes one run). Each job takes the same per-stage file locks as `airace run`
-(airace/pipeline.py), so a scheduled crawl never overlaps a manual run in another process: the
+missed runs becomes one run). Each job takes the same per-stage locks as `airace run`
+(airace/pipeline.py, keyed by the database), so a scheduled crawl never overlaps a manual run in another process: the
 later one is recorded as skipped. SIGTERM and SIGINT stop the scheduler; a job already running
 finishes first.
 """

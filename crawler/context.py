@@ -85,21 +85,14 @@ def _warm_up() -> None:
     keep the parent waiting after the crawl process died (SIGKILL), so workers write nothing.
     """
     import os
-    import threading
-    import time
+
+    from crawler.child_guard import die_with_parent
 
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     os.close(devnull)
-    parent = os.getppid()
-
-    def exit_with_parent() -> None:  # a SIGKILLed crawl process cannot shut its pool down
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=exit_with_parent, daemon=True).start()
+    die_with_parent(os.getppid())  # a SIGKILLed crawl process cannot shut its pool down
     import trafilatura  # noqa: F401
 
     from crawler import candidates  # noqa: F401

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.child_guard import child_env_for, die_with_parent
 from crawler.sources import SourceConfig, select_sources
 
 COUNTERS = ("fetched", "new", "duplicates", "irrelevant", "dropped", "errors")
@@ -155,6 +156,7 @@ def _child_env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.update(child_env_for())  # the child dies with this process (crawler/child_guard.py)
     return env
 
 
@@ -379,7 +381,11 @@ def crawl_in_child(
 
 
 def main(child: Callable[[dict[str, Any]], int] = _child) -> int:
-    """Child entry point: read the job as JSON on stdin, crawl, report JSON lines on stdout."""
+    """Child entry point: read the job as JSON on stdin, crawl, report JSON lines on stdout.
+
+    The child ends with its parent: a crawl whose parent was killed stops at once.
+    """
+    die_with_parent()
     job = json.loads(sys.stdin.read())
     try:
         return child(job)

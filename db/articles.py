@@ -7,12 +7,14 @@ flush when an id is needed, and select.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import CompoundSelect, func, select, union
 from sqlalchemy.orm import Session
 
+from db.jobs import mark_dead_crawl_runs, this_host
 from db.models import Article, CrawlRun, Duplicate, Source, utcnow
 
 CRAWL_COUNTERS = ("fetched", "new", "duplicates", "irrelevant", "dropped", "errors")
@@ -90,9 +92,21 @@ def add_duplicate(
     return dup
 
 
-def start_crawl_run(session: Session, sources: Sequence[str]) -> CrawlRun:
-    """A new crawl run in state 'running'."""
-    run = CrawlRun(sources=list(sources), status="running", stats={})
+def start_crawl_run(
+    session: Session, sources: Sequence[str], *, host: str | None = None, pid: int | None = None
+) -> CrawlRun:
+    """A new crawl run in state 'running', owned by process `pid` on `host` (default: this one).
+
+    Runs of this host left 'running' by a process that died are marked 'died' first.
+    """
+    mark_dead_crawl_runs(session)
+    run = CrawlRun(
+        sources=list(sources),
+        status="running",
+        stats={},
+        host=(host or this_host())[:200],
+        pid=os.getpid() if pid is None else pid,
+    )
     session.add(run)
     session.flush()
     return run

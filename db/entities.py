@@ -28,13 +28,13 @@ def sync_kb(session: Session, records: Iterable[Mapping[str, Any]]) -> dict[str,
     """
     records = list(records)
     keys = [r["key"] for r in records]
+    _insert_missing(
+        session,
+        [{"key": r["key"], "name": r["name"], "type": r["type"], "origin": "kb"} for r in records],
+    )
     existing = {e.key: e for e in session.scalars(select(Entity).where(Entity.key.in_(keys)))}
     for r in records:
-        e = existing.get(r["key"])
-        if e is None:
-            e = Entity(key=r["key"])
-            session.add(e)
-            existing[r["key"]] = e
+        e = existing[r["key"]]
         for f in _ENTITY_FIELDS:
             value = r.get(f)
             if f == "aliases":
@@ -86,19 +86,47 @@ def ensure_discovered(session: Session, candidates: Iterable[Mapping[str, Any]])
     """
     cands = {c["key"]: c for c in candidates}
     ids = entity_ids(session, cands)
-    for key, c in cands.items():
-        if key not in ids:
-            session.add(
-                Entity(
-                    key=key,
-                    name=c["name"][:200],
-                    type=c.get("type") or "other",
-                    aliases=list(c.get("aliases") or [])[:10],
-                    origin="discovered",
-                )
-            )
-    session.flush()
+    _insert_missing(
+        session,
+        [
+            {
+                "key": key,
+                "name": c["name"][:200],
+                "type": c.get("type") or "other",
+                "aliases": list(c.get("aliases") or [])[:10],
+                "origin": "discovered",
+            }
+            for key, c in cands.items()
+            if key not in ids
+        ],
+    )
     return entity_ids(session, cands)
+
+
+def _insert_missing(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert entity rows whose key does not exist yet, tolerating a concurrent insert.
+
+    `INSERT ... ON CONFLICT (key) DO NOTHING`: another process (an analysis beside this one)
+    may insert the same new key between our SELECT and our INSERT; its row is then kept and the
+    caller's next SELECT finds it, instead of this transaction failing on the unique key.
+    """
+    if not rows:
+        return
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(Entity).on_conflict_do_nothing(index_elements=[Entity.key])
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(Entity).on_conflict_do_nothing(index_elements=[Entity.key])
+    else:  # no portable upsert: a plain insert (a concurrent insert fails this transaction)
+        from sqlalchemy import insert
+
+        stmt = insert(Entity)
+    session.execute(stmt, [{"aliases": [], **row} for row in rows])
 
 
 @dataclass

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from db.locks import migration_lock
+
 
 def script_location() -> Path:
     """The migrations folder: `alembic/` in a checkout, the `airace_migrations` package when installed."""
@@ -43,15 +45,30 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database behind `engine` to `revision`."""
+    """Upgrade the database behind `engine` to `revision`.
+
+    Processes that upgrade one database at once take turns (db.locks.migration_lock): the
+    second one finds the schema already there instead of failing on `table ... already exists`.
+    """
     from alembic import command
 
-    command.upgrade(_config(engine), revision)
+    with migration_lock(engine):
+        command.upgrade(_config(engine), revision)
 
 
 def ensure_current(engine: Engine) -> bool:
-    """Upgrade the database if it is behind head. Returns True when an upgrade ran."""
-    if current_revision(engine) == head_revision():
+    """Upgrade the database if it is behind head. Returns True when an upgrade ran.
+
+    The revision is checked again under the schema lock, so of several processes opening a new
+    database at once exactly one creates it.
+    """
+    head = head_revision()
+    if current_revision(engine) == head:
         return False
-    upgrade(engine)
+    from alembic import command
+
+    with migration_lock(engine):
+        if current_revision(engine) == head:
+            return False
+        command.upgrade(_config(engine), "head")
     return True

@@ -73,7 +73,9 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|finished|failed
+    status: Mapped[str] = mapped_column(
+        String(20), default="running"
+    )  # running|finished|failed|died
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     fetched: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
@@ -83,6 +85,9 @@ class CrawlRun(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     # {"per_source": {name: {fetched, new, ...}}, "dropped_by_reason": {...}, "error_samples": [...]}
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The process that owns the run: a run left "running" by a dead process is marked "died".
+    host: Mapped[str | None] = mapped_column(String(200))
+    pid: Mapped[int | None] = mapped_column(Integer)
 
 
 class Article(Base):
@@ -438,7 +443,9 @@ class JobRun(Base):
     trigger: Mapped[str] = mapped_column(String(20), default="manual")  # manual | schedule
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failed|skipped
+    status: Mapped[str] = mapped_column(
+        String(20), default="running"
+    )  # running|ok|failed|skipped|died
     message: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(200))
     pid: Mapped[int | None] = mapped_column(Integer)

@@ -249,25 +249,38 @@ def _run_batch(
             .order_by(Article.id)
         ).all()
     items = [{"id": r.id, "title": r.title, "text": r.text, "language": r.language} for r in rows]
-    with _LeaseKeeper(sessions, worker, ids, lease):
-        try:
-            results = list(analyzer.analyze(items))
-        except Exception as e:  # a model-level failure: mark the batch failed, go on
-            log.exception("batch analysis failed")
-            results = [
-                ArticleAnalysis(i["id"], None, error=f"{type(e).__name__}: {e}") for i in items
-            ]
-        with sessions.begin() as s:
-            lock_shared_writes(s)
-            held = set(held_claims(s, worker=worker, ids=ids))
-            if len(held) < len(ids):
-                log.warning(
-                    "lost %d claims (lease expired): not storing them", len(ids) - len(held)
-                )
-            kept = [r for r in results if r.id in held]
-            _store(s, kept, analyzer, entity_ids, analyzer.version, summary)
-            finish_claims(s, worker=worker, ids=ids)
+    try:
+        with _LeaseKeeper(sessions, worker, ids, lease):
+            try:
+                results = list(analyzer.analyze(items))
+            except Exception as e:  # a model-level failure: mark the batch failed, go on
+                log.exception("batch analysis failed")
+                results = [
+                    ArticleAnalysis(i["id"], None, error=f"{type(e).__name__}: {e}") for i in items
+                ]
+            with sessions.begin() as s:
+                lock_shared_writes(s)
+                held = set(held_claims(s, worker=worker, ids=ids))
+                if len(held) < len(ids):
+                    log.warning(
+                        "lost %d claims (lease expired): not storing them", len(ids) - len(held)
+                    )
+                kept = [r for r in results if r.id in held]
+                _store(s, kept, analyzer, entity_ids, analyzer.version, summary)
+                finish_claims(s, worker=worker, ids=ids)
+    except BaseException:
+        _release_claims(sessions, worker, ids)  # nothing stored: free the batch for the next run
+        raise
     return len(ids)
+
+
+def _release_claims(sessions: sessionmaker[Session], worker: str, ids: list[int]) -> None:
+    """Best effort after a failed batch: a lost connection leaves the claims to their lease."""
+    try:
+        with sessions.begin() as s:
+            finish_claims(s, worker=worker, ids=ids)
+    except Exception:
+        log.warning("could not release the claims of a failed batch", exc_info=True)
 
 
 class _LeaseKeeper:

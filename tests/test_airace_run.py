@@ -17,6 +17,7 @@ from airace.config import Settings
 from airace.locks import JobLock, LockHeld
 from airace.pipeline import RUN_STAGES, STAGES, Stage, StageContext, lock_for, run_job
 from db.engine import make_engine, make_sessionmaker
+from db.locks import sqlite_lock_dir
 from db.migrations import upgrade
 from db.models import JobRun
 from tests.query_data import populate
@@ -97,9 +98,10 @@ def _hold_lock(settings: Settings, names: tuple[str, ...]) -> subprocess.Popen[s
         f"""
         import sys, time
         from pathlib import Path
-        from airace.locks import JobLock
-        lock = JobLock(Path({str(settings.resolved_data_dir() / "locks")!r}), {list(names)!r},
-                       "airace run").acquire()
+        from airace.locks import database_lock
+        lock = database_lock({settings.database_url!r}, {list(names)!r}, "airace run",
+                             fallback_dir=Path({str(settings.resolved_data_dir() / "locks")!r}))
+        lock.acquire()
         print("locked", flush=True)
         time.sleep(float(sys.argv[1]))
         """
@@ -122,6 +124,8 @@ def test_second_run_says_already_running_and_exits_1(cli, settings, sessions) ->
         t0 = time.monotonic()
         r = cli(*args, *env_dir, "run", "--wait", "--timeout", "0.5")
         assert r.exit_code == 1 and time.monotonic() - t0 >= 0.5
+        assert "use --wait" not in r.stderr
+        assert "still running after waiting 0.5s" in r.stderr, r.stderr
         with sessions() as s:
             skipped = list(s.scalars(select(JobRun).where(JobRun.status == "skipped")))
         assert len(skipped) == 2 and "already running" in (skipped[0].message or "")
@@ -164,10 +168,11 @@ def test_a_crashed_holder_leaves_no_stale_lock(settings) -> None:
         lock.acquire(wait=False)
     os.kill(holder.pid, signal.SIGKILL)  # no cleanup code runs
     holder.wait()
+    locks = sqlite_lock_dir(settings.database_url)
+    assert locks is not None
     with lock.acquire(wait=2):
-        assert (settings.resolved_data_dir() / "locks" / "prices.lock").exists()
+        assert (locks / "prices.lock").exists()
     # stages not shared do not block each other
-    locks = settings.resolved_data_dir() / "locks"
     with JobLock(locks, ["crawl"], "a").acquire(), JobLock(locks, ["report"], "b").acquire():
         pass
 

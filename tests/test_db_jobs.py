@@ -1,61 +1,92 @@
-"""db.jobs (job_runs rows) and db.queries.store_counts, on SQLite and PostgreSQL."""
+"""job_runs and crawl_runs rows of a killed process are marked died by the next run."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
-from db.jobs import add_job_run, finish_job_run
-from db.models import Article, Entity, JobRun, Mention
-from db.queries import store_counts
+from airace.pipeline import Stage, run_job
+from db.jobs import mark_dead_job_runs, process_alive, this_host
+from db.models import JobRun
 
-NOW = dt.datetime(2025, 2, 3, 7, 0, tzinfo=dt.UTC)
-
-
-def test_a_job_run_is_added_then_finished(sessions: sessionmaker[Session]) -> None:
-    with sessions.begin() as s:
-        job_id = add_job_run(
-            s,
-            job="x" * 50,
-            trigger="manual",
-            status="running",
-            message=None,
-            started_at=NOW,
-            finished_at=None,
-            host="h" * 300,
-            pid=42,
-        )
-    with sessions.begin() as s:
-        assert finish_job_run(s, job_id, "ok", "4 stages ok", NOW + dt.timedelta(minutes=3))
-        assert not finish_job_run(s, job_id + 1, "ok", "", NOW)
-    with sessions() as s:
-        row = s.get(JobRun, job_id)
-        assert row is not None and (row.status, row.message) == ("ok", "4 stages ok")
-        assert len(row.job) == 40 and len(row.host) == 200 and row.pid == 42
-        assert row.finished_at == NOW + dt.timedelta(minutes=3)
+REPO = Path(__file__).resolve().parent.parent
 
 
-def test_store_counts(sessions: sessionmaker[Session]) -> None:
-    with sessions() as s:
-        assert store_counts(s) == ({}, 0)
-    with sessions.begin() as s:
-        arts = [
-            Article(
-                url=f"https://example.org/{n}",
-                title="t",
-                text="x",
-                content_hash=f"h{n}",
-                language=lang,
-            )
-            for n, lang in enumerate(("en", "en", "fr", None))
-        ]
-        nvidia = Entity(key="nvidia", name="Nvidia", type="company")
-        s.add_all([*arts, nvidia])
-        s.flush()
-        s.add_all(
-            Mention(article_id=a.id, entity_id=nvidia.id, count=1, first_offset=0, salience=0.5)
-            for a in arts[:2]
-        )
-    with sessions() as s:
-        assert store_counts(s) == ({"en": 2, "fr": 1, "?": 1}, 1)
+def test_process_alive_tells_a_reused_pid_apart() -> None:
+    now = dt.datetime.now(dt.UTC)
+    assert process_alive(os.getpid(), now)
+    # a row written an hour before this process started was not written by this process
+    assert not process_alive(os.getpid(), now - dt.timedelta(hours=1))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    assert not process_alive(dead.pid)
+
+
+def _slow(_ctx) -> str:  # type: ignore[no-untyped-def]
+    return "done"
+
+
+def test_a_killed_run_is_marked_died_by_the_next_one(settings, db_url) -> None:
+    from db.engine import make_engine, make_sessionmaker
+    from db.migrations import upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    settings = settings.replace(database_url=db_url)
+    code = textwrap.dedent(
+        f"""
+        import time
+        from airace.config import load_settings
+        from airace.pipeline import Stage, run_job
+        from db.engine import make_engine, make_sessionmaker
+
+        def hang(ctx):
+            print("running", flush=True)
+            time.sleep(60)
+            return "never"
+
+        settings = load_settings(env={{}}, overrides={{"database_url": {db_url!r},
+                                 "data_dir": {settings.data_dir!r}}})
+        sessions = make_sessionmaker(make_engine({db_url!r}))
+        run_job(settings, sessions, job="run", stage_list=[Stage("analyze", hang)])
+        """
+    )
+    victim = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert victim.stdout is not None and victim.stdout.readline().strip() == "running"
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait()
+        with sessions() as s:
+            (row,) = s.scalars(select(JobRun)).all()
+        assert row.status == "running" and row.pid == victim.pid and row.host == this_host()
+
+        before = dt.datetime.now(dt.UTC)
+        result = run_job(settings, sessions, job="run", stage_list=[Stage("analyze", _slow)])
+        assert result.exit_code == 0
+        with sessions() as s:
+            old = s.get(JobRun, row.id)
+            assert old is not None and old.status == "died"
+            assert old.finished_at is not None and old.finished_at >= before.replace(microsecond=0)
+            assert f"process {victim.pid} died" in (old.message or "")
+            statuses = sorted(r.status for r in s.scalars(select(JobRun)))
+        assert statuses == ["died", "ok", "ok"]  # the new job and its stage
+        # rows of a live process, or of another host, are left alone
+        with sessions.begin() as s:
+            s.add(JobRun(job="run", status="running", host=this_host(), pid=os.getpid()))
+            s.add(JobRun(job="run", status="running", host="elsewhere", pid=victim.pid))
+        with sessions.begin() as s:
+            assert mark_dead_job_runs(s) == []
+    finally:
+        victim.kill()
+        victim.wait()
+        engine.dispose()

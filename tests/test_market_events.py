@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -51,6 +52,28 @@ def independent(stock: str, bench: str, day: str) -> dict[str, float]:
     sigma = float(np.sqrt((resid**2).sum() / (len(y) - 2)))
     ar = rs[i] - alpha - beta * rb[i]
     return {"ar": ar, "sigma": sigma, "t": ar / sigma, "n": len(y), "raw": rs[i]}
+
+
+def independent_windows(
+    stock: str, bench: str, day: str
+) -> dict[tuple[int, int], dict[str, float]]:
+    """Every stored window from the raw CSV rows: CAR (sum of the market-model ARs over the
+    window), raw return (compounded) and t = CAR / (sigma * sqrt(L)), L the window's sessions."""
+    dates, rs = _csv_returns(stock)
+    bdates, rb = _csv_returns(bench)
+    assert dates == bdates
+    i = dates.index(day)
+    est = range(max(1, i - 120), i - 10)
+    beta, alpha = np.polyfit([rb[k] for k in est], [rs[k] for k in est], 1)
+    resid = [rs[k] - alpha - beta * rb[k] for k in est]
+    sigma = math.sqrt(sum(e * e for e in resid) / (len(resid) - 2))
+    out = {}
+    for ws, we in [(0, 0), (0, 1), (-1, 1), (0, 5)]:
+        days = range(i + ws, i + we + 1)
+        car = sum(rs[k] - alpha - beta * rb[k] for k in days)
+        raw = math.prod(1 + rs[k] for k in days) - 1
+        out[(ws, we)] = {"car": car, "raw": raw, "t": car / (sigma * math.sqrt(len(days)))}
+    return out
 
 
 @pytest.fixture
@@ -146,6 +169,39 @@ def test_nvda_deepseek_day_against_smh_and_qqq(loaded) -> None:  # type: ignore[
     assert third.computed == 0 and third.skipped_reasons == {"already computed": 1}
     with loaded.begin() as s:
         assert s.scalar(select(func.count()).select_from(Reaction)) == 4
+
+
+@pytest.mark.parametrize(
+    ("ticker", "key", "when"),
+    [
+        ("NVDA", "nvidia", dt.datetime(2025, 1, 25, 15, tzinfo=UTC)),  # DeepSeek Monday
+        ("AVGO", "broadcom", dt.datetime(2025, 3, 7, 14, tzinfo=UTC)),  # after its results
+    ],
+)
+def test_every_window_against_the_raw_csv(loaded, ticker, key, when) -> None:  # type: ignore[no-untyped-def]
+    """CAR, raw return and t of every window, not only day 0, from an independent computation."""
+    with loaded.begin() as s:
+        ent = _entity(s, key, key.title(), ticker)
+        aid = _article(s, when, entities=[(ent, 0.9)])
+    assert react(loaded, theme_baskets={}).computed == 1
+    rows = _rows(loaded, aid, ticker)
+    day0 = rows[(0, 0)]
+    want = independent_windows(ticker, day0.benchmark, day0.event_date.isoformat())
+    assert set(rows) == set(want)
+    for window, w in want.items():
+        got = rows[window]
+        assert got.car == pytest.approx(w["car"], rel=1e-9, abs=1e-12), window
+        assert got.raw_return == pytest.approx(w["raw"], rel=1e-9, abs=1e-12), window
+        assert got.t_stat == pytest.approx(w["t"], rel=1e-9), window
+    # the multi-day windows really differ from day 0 (so a mean or a plain sum would show)
+    assert abs(rows[(0, 5)].car - day0.car) > 1e-3
+    assert abs(rows[(0, 5)].raw_return - sum(_csv_window_returns(ticker, day0, 0, 5))) > 1e-5
+
+
+def _csv_window_returns(ticker: str, day0, ws: int, we: int) -> list[float]:  # type: ignore[no-untyped-def]
+    dates, rs = _csv_returns(ticker)
+    i = dates.index(day0.event_date.isoformat())
+    return [rs[k] for k in range(i + ws, i + we + 1)]
 
 
 def test_softbank_on_the_tokyo_calendar(loaded) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from airace.commands.common import app_context, parse_date
 from airace.errors import UserError
 
 if TYPE_CHECKING:
+    from airace.config import Settings
     from crawler.runner import CrawlSummary
     from crawler.sources import SourceConfig
 
@@ -128,8 +129,26 @@ def _print_summary(summary: CrawlSummary, as_json: bool, *, distributed: bool = 
 
         title = f"crawl run {summary.run_id}: {summary.status} in {summary.elapsed:.1f}s"
         Console(width=120).print(_table(summary.per_source, title))
-    if summary.status != "finished":
-        raise UserError(f"crawl run {summary.run_id} failed: {summary.message}")
+    if summary.status != "finished":  # a failed run, not a user's mistake: exit 1
+        typer.echo(f"airace: crawl run {summary.run_id} failed: {summary.message}", err=True)
+        raise typer.Exit(1)
+
+
+def _crawl_lock(settings: Settings) -> Any:
+    """The crawl stage's lock on this database (the one `airace run` takes), or exit 1."""
+    from airace.locks import LockHeld, database_lock
+
+    lock = database_lock(
+        settings.database_url,
+        ["crawl"],
+        "airace crawl",
+        fallback_dir=settings.resolved_data_dir() / "locks",
+    )
+    try:
+        return lock.acquire()
+    except LockHeld as e:
+        typer.echo(f"airace: not started: {e}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -217,19 +236,20 @@ def crawl_cmd(
     sources = _sources(ctx, sources_file)
     since_date = parse_date(since, "--since")
     app_ctx.engine  # noqa: B018 - creates and upgrades the database before the child uses it
-    summary = crawl_with_display(
-        lambda progress: stages.crawl(
-            settings,
-            sources=sources,
-            source_names=source,
-            since=since_date,
-            max_articles=max_articles,
-            http_cache=False if no_cache else None,
-            log_level=LOG_LEVELS[min(app_ctx.verbose, 2)],
-            progress=progress,
-        ),
-        live=not as_json,
-    )
+    with _crawl_lock(settings):
+        summary = crawl_with_display(
+            lambda progress: stages.crawl(
+                settings,
+                sources=sources,
+                source_names=source,
+                since=since_date,
+                max_articles=max_articles,
+                http_cache=False if no_cache else None,
+                log_level=LOG_LEVELS[min(app_ctx.verbose, 2)],
+                progress=progress,
+            ),
+            live=not as_json,
+        )
     _print_summary(summary, as_json)
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from airace import stages
 from airace.commands.common import app_context, parse_date
 from airace.errors import UserError
+
+if TYPE_CHECKING:
+    pass
 
 
 def _read_jsonl(path: Path) -> Any:
@@ -74,6 +77,58 @@ def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
         typer.echo(f"  failed: {line}", err=True)
 
 
+def _analyze_lock(app_ctx: Any) -> Any:
+    """The analyze stage's lock on this database (the one `airace run` takes), or exit 1."""
+    from airace.locks import LockHeld, database_lock
+
+    settings = app_ctx.settings
+    lock = database_lock(
+        settings.database_url,
+        ["analyze"],
+        "airace analyze",
+        fallback_dir=settings.resolved_data_dir() / "locks",
+    )
+    try:
+        return lock.acquire()
+    except LockHeld as e:
+        typer.echo(f"airace: not started: {e}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _analyze(app_ctx: Any, start: Any, reprocess: bool, limit: int | None) -> None:
+    """Plain `airace analyze`: the pending articles, one committed batch at a time."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    analyzer = stages.load_analyzer(app_ctx.settings)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+        console=None,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("analysing", total=None)
+
+        def progress(summary: Any) -> None:
+            bar.update(task, total=summary.total, completed=summary.processed)
+
+        summary = stages.analyze(
+            app_ctx.settings,
+            app_ctx.sessions,
+            analyzer=analyzer,
+            since=start,
+            reprocess=reprocess,
+            limit=limit,
+            progress=progress,
+        )
+    skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "0"
+    typer.echo(f"analysed {summary.analysed}, skipped {skipped}, failed {summary.failed}")
+    for line in summary.failures:
+        typer.echo(f"  failed: {line}", err=True)
+
+
 def analyze_cmd(
     ctx: typer.Context,
     since: str | None = typer.Option(
@@ -109,7 +164,6 @@ def analyze_cmd(
     Example: airace analyze --since 2025-01-01
     Example: airace --db postgresql+psycopg://db/airace analyze --worker --idle-exit
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     app_ctx = app_context(ctx)
     start = parse_date(since, "--since")
@@ -120,34 +174,8 @@ def analyze_cmd(
             raise UserError("--worker takes the whole backlog: drop --since/--reprocess/--limit")
         _run_worker(app_ctx, lease=lease, idle_exit=idle_exit)
         return
-    analyzer = stages.load_analyzer(app_ctx.settings)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=False,
-        console=None,
-        disable=not sys.stderr.isatty(),
-    ) as bar:
-        task = bar.add_task("analysing", total=None)
-
-        def progress(summary: Any) -> None:
-            bar.update(task, total=summary.total, completed=summary.processed)
-
-        summary = stages.analyze(
-            app_ctx.settings,
-            app_ctx.sessions,
-            analyzer=analyzer,
-            since=start,
-            reprocess=reprocess,
-            limit=limit,
-            progress=progress,
-        )
-    skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "0"
-    typer.echo(f"analysed {summary.analysed}, skipped {skipped}, failed {summary.failed}")
-    for line in summary.failures:
-        typer.echo(f"  failed: {line}", err=True)
+    with _analyze_lock(app_ctx):
+        _analyze(app_ctx, start, reprocess, limit)
 
 
 def annotate_cmd(

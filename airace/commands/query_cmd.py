@@ -376,17 +376,16 @@ def browse_cmd(
 
     Example: airace browse --open
     """
-    import subprocess
     from pathlib import Path
+
+    from airace.child_process import run_tied
 
     argv = datasette_argv(
         app_context(ctx).settings.database_url, host=host, port=port, open_browser=open_browser
     )
     metadata = Path(argv[argv.index("--metadata") + 1])
-    try:
-        code = subprocess.call(argv)
-    except KeyboardInterrupt:
-        code = 0
+    try:  # SIGTERM, SIGHUP and Ctrl-C stop Datasette, then the temporary file goes
+        code = run_tied(argv)
     finally:
         metadata.unlink(missing_ok=True)
     raise typer.Exit(code)

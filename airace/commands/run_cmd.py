@@ -70,7 +70,13 @@ def run_cmd(
         echo=_echo,
     )
     if result.status == "skipped":
-        typer.echo(f"airace: {result.message}; use --wait to wait for it", err=True)
+        waited = _wait_value(wait, timeout)
+        hint = (
+            f"still running after waiting {waited:g}s"
+            if waited is not False and waited is not True
+            else "use --wait to wait for it"
+        )
+        typer.echo(f"airace: {result.message}; {hint}", err=True)
         raise typer.Exit(1)
     emit(summary_rows(result), fmt, columns=["stage", "status", "seconds", "summary"])
     if fmt is Format.table:
