@@ -37,6 +37,10 @@ def site() -> Iterator[LoopbackServer]:
 
 
 OPTIONS = dict(
+    user_agent="airace-test/1",
+    robots_obey=True,
+    download_maxsize=5_000_000,
+    retry_after=3600.0,
     download_delay=0.03,
     autothrottle=False,
     concurrent_requests_per_domain=1,
