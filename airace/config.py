@@ -132,7 +132,7 @@ class Settings:
     redis_url: str = _setting(
         "redis://127.0.0.1:6379/0", "Redis for distributed crawling (airace crawl distributed)."
     )
-    schedule_crawl: str = _setting("0 * * * *", "Cron expression for crawl + analyze.")
+    schedule_crawl: str = _setting("0 * * * *", "Cron expression for crawl + analyze + stories.")
     schedule_prices: str = _setting(
         "30 22 * * 1-5", "Cron expression for prices update + react (after the US close, UTC)."
     )

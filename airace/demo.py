@@ -39,7 +39,7 @@ WEEK_END = dt.date(2025, 2, 2)
 SUBSET_DAYS = (dt.date(2025, 1, 20), dt.date(2025, 2, 2))
 DB_NAME = "airace.db"
 SOURCES_NAME = "demo-sources.toml"
-STAGES = ("site", "crawl", "analyse", "prices", "react", "report")
+STAGES = ("site", "crawl", "analyse", "stories", "prices", "react", "report")
 
 
 @dataclass
@@ -228,6 +228,8 @@ def run_demo(
         server.stop()
         with _stage("analyse", result, progress):
             _analyse(settings, sessions, result, say)
+        with _stage("stories", result, progress):
+            _stories(settings, sessions, result, say)
         with _stage("prices", result, progress):
             _load_prices(settings, sessions, result, say)
         with _stage("react", result, progress):
@@ -295,6 +297,19 @@ def _analyse(
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped.items())) or "none"
     say("analyse", f"{summary.analysed} analysed, skipped {skipped}, {summary.failed} failed")
     result.notes += [f"analysis failed: {line}" for line in summary.failures]
+
+
+def _stories(
+    settings: Settings, sessions: sessionmaker[Session], result: DemoResult, say: Progress
+) -> None:
+    from airace import stages
+
+    summary = stages.stories(settings, sessions)
+    say(
+        "stories",
+        f"{summary.articles} articles in {summary.stories} stories: {summary.first} first "
+        f"reports, {summary.follow_up} follow-ups, {summary.copy} copies",
+    )
 
 
 def _load_prices(

@@ -110,6 +110,17 @@ def analyze_stage(ctx: StageContext) -> str:
     return f"{summary.analysed} analysed, {skipped} skipped, {summary.failed} failed"
 
 
+def stories_stage(ctx: StageContext) -> str:
+    """Group the analysed articles into stories and flag first reports (airace.stages.stories)."""
+    from airace import stages as st
+
+    summary = st.stories(ctx.settings, ctx.sessions)
+    return (
+        f"{summary.articles} grouped, {summary.stories} new stories, "
+        f"{summary.first} first reports, {summary.follow_up} follow-ups, {summary.copy} copies"
+    )
+
+
 def prices_stage(ctx: StageContext) -> str:
     """Update daily prices of the tickers the stored articles and themes need, plus benchmarks."""
     from airace import stages as st
@@ -144,14 +155,15 @@ STAGES: dict[str, Stage] = {
     for st in (
         Stage("crawl", crawl_stage),
         Stage("analyze", analyze_stage),
+        Stage("stories", stories_stage),
         Stage("prices", prices_stage),
         Stage("react", react_stage),
         Stage("report", report_stage),
     )
 }
-RUN_STAGES = ("crawl", "analyze", "prices", "react")
+RUN_STAGES = ("crawl", "analyze", "stories", "prices", "react")
 # Global order of stage locks (and of stages within a job).
-STAGE_ORDER = ("crawl", "analyze", "prices", "react", "report")
+STAGE_ORDER = ("crawl", "analyze", "stories", "prices", "react", "report")
 
 
 def stages(names: Sequence[str]) -> list[Stage]:
@@ -215,7 +227,7 @@ def run_job(
     echo: Callable[[str], None] = lambda _m: None,
     today: dt.date | None = None,
 ) -> JobResult:
-    """Run `stage_list` (default: crawl, analyze, prices, react) as job `job`, under its lock.
+    """Run `stage_list` (default: crawl, analyze, stories, prices, react) as job `job`, under its lock.
 
     With `wait` False a held lock gives a JobResult with status "skipped" (recorded, exit code
     1); True waits for it, a number waits that many seconds. The job and each stage get a row in

@@ -1,6 +1,6 @@
 """`airace schedule`: the jobs on cron schedules from the settings, in one long-running process.
 
-    crawl   schedule_crawl   (default "0 * * * *")     crawl + analyze
+    crawl   schedule_crawl   (default "0 * * * *")     crawl + analyze + stories
     prices  schedule_prices  (default "30 22 * * 1-5") prices update + react, after the US close
     report  schedule_report  (default "0 7 * * 1")     last week's briefing, Monday morning
 
@@ -41,7 +41,9 @@ class JobSpec:
 
 
 JOBS: tuple[JobSpec, ...] = (
-    JobSpec("crawl", "schedule_crawl", ("crawl", "analyze"), "crawl + analyze"),
+    JobSpec(
+        "crawl", "schedule_crawl", ("crawl", "analyze", "stories"), "crawl + analyze + stories"
+    ),
     JobSpec("prices", "schedule_prices", ("prices", "react"), "prices update + react"),
     JobSpec("report", "schedule_report", ("report",), "weekly briefing"),
 )

@@ -1,6 +1,6 @@
 """The stages, as functions of Settings: the one place where Settings meets the libraries.
 
-    crawl -> analyze -> prices -> react -> report
+    crawl -> analyze -> stories -> prices -> react -> report
 
 Each stage takes the Settings (plus the explicit overrides a command may give), maps them to the
 plain parameters of one pinned entry point (docs/architecture.md), imports its package lazily and
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from nlp.annotate import Analyzer
     from nlp.embeddings import Embedder
     from nlp.kb import KnowledgeBase
+    from nlp.stories import StoriesSummary
     from reports.render import ReportResult
 
 log = logging.getLogger(__name__)
@@ -393,6 +394,47 @@ def react(
     )
 
 
+def stories(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    since: dt.date | None = None,
+    recompute: bool = False,
+) -> StoriesSummary:
+    """Group analysed articles into stories and flag first reports per entity (nlp.stories)."""
+    from nlp.stories import assign_stories
+
+    return assign_stories(
+        sessions,
+        window_hours=settings.novelty_window_hours,
+        similarity=settings.story_similarity,
+        since=since,
+        recompute=recompute,
+    )
+
+
+def briefing_signal(
+    settings: Settings, sessions: sessionmaker[Session], end: dt.date, *, weeks: int = 13
+) -> dict[str, Any]:
+    """The plain data of the briefing page "What the news said and what the market did":
+    contemporaneous [0,1] and predictive [1,1] figures over the `weeks` weeks to `end` and since
+    the start of the data, and the long-short portfolio since the start (reports.render's
+    `signal` parameter)."""
+    from market.signal import signal_report
+
+    n_boot, min_days = settings.signal_bootstrap_samples, settings.signal_min_days
+    since = end - dt.timedelta(weeks=weeks) + dt.timedelta(days=1)
+    periods = []
+    portfolio = None
+    for key, first in (("recent", since), ("all", None)):
+        result = signal_report(sessions, since=first, until=end, n_boot=n_boot, min_days=min_days)
+        rows = [vars(r) for r in result.rows if r.group == "all"]
+        periods.append({"key": key, "since": first, "until": end, "rows": rows})
+        if key == "all" and result.portfolio is not None:
+            portfolio = result.portfolio.as_dict()
+    return {"periods": periods, "portfolio": portfolio, "min_days": min_days, "n_boot": n_boot}
+
+
 def report(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -427,6 +469,7 @@ def report(
         pdf_path=pdf,
         html_path=html_path,
         theme_labels=theme_labels(language),
+        signal=briefing_signal(settings, sessions, end),
     )
 
 

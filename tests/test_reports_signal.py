@@ -10,7 +10,8 @@ import datetime as dt
 import html
 import re
 
-from airace.commands.signal_cmd import briefing_signal
+from airace.config import Settings
+from airace.stages import briefing_signal
 from reports.render import render_weekly
 from tests.test_market_signal import _build, _plant
 
@@ -24,7 +25,7 @@ def _text(page: str) -> str:
 def test_page_shows_ic_hit_rate_intervals_and_the_long_short_curve(sessions, tmp_path) -> None:  # type: ignore[no-untyped-def]
     _build(sessions, 450, hour_utc=15.0, seed=11)
     _plant(sessions, 0.5, target="day1", seed=12)
-    signal = briefing_signal(sessions, END, n_boot=300)
+    signal = briefing_signal(Settings(signal_bootstrap_samples=300), sessions, END)
     recent, full = signal["periods"]
     assert recent["since"] == dt.date(2025, 3, 24) and full["since"] is None
     pred = next(r for r in full["rows"] if r["variant"] == "predictive")
@@ -65,7 +66,7 @@ def test_page_shows_ic_hit_rate_intervals_and_the_long_short_curve(sessions, tmp
 def test_page_says_too_few_events_when_that_is_the_truth(sessions, tmp_path) -> None:  # type: ignore[no-untyped-def]
     _build(sessions, 12, hour_utc=15.0, seed=13)
     _plant_small(sessions)
-    signal = briefing_signal(sessions, END, n_boot=200)
+    signal = briefing_signal(Settings(signal_bootstrap_samples=200), sessions, END)
     render_weekly(sessions, START, END, lang="en", html_path=tmp_path / "en.html", signal=signal)
     text = _text((tmp_path / "en.html").read_text(encoding="utf-8"))
     assert "Too few events to conclude anything (n = " in text

@@ -32,14 +32,14 @@ def run_cmd(
     only: str | None = typer.Option(
         None,
         "--stages",
-        help="Comma-separated stages to run, in order (crawl, analyze, prices, react, "
-        "report); default: crawl,analyze,prices,react.",
+        help="Comma-separated stages to run, in order (crawl, analyze, stories, "
+        "prices, react, report); default: crawl,analyze,stories,prices,react.",
     ),
     fmt: Format = typer.Option(
         Format.table, "--format", "-f", help="Summary as table, json, jsonl or csv."
     ),
 ) -> None:
-    """One full cycle: crawl, analyze, prices update, react; a summary at the end.
+    """One full cycle: crawl, analyze, stories, prices update, react; a summary at the end.
 
     A failing stage is reported and the others still run; the exit code is 1 when any stage
     failed or another run (or scheduled job) holds the lock, 0 otherwise. Progress goes to
@@ -96,7 +96,7 @@ def schedule_cmd(
 ) -> None:
     """Run the jobs on their cron schedules (settings schedule_*) until SIGTERM or Ctrl-C.
 
-    Jobs: crawl (crawl + analyze), prices (prices update + react), report (last week's
+    Jobs: crawl (crawl + analyze + stories), prices (prices update + react), report (last week's
     briefing). A job never overlaps itself nor a manual `airace run` in another process;
     each run is recorded in job_runs.
 

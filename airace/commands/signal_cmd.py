@@ -200,16 +200,11 @@ def stories(
 
     Example: airace stories --since 2025-01-01
     """
-    from nlp.stories import assign_stories
+    from airace import stages
 
     actx = app_context(ctx)
-    s = actx.settings
-    summary = assign_stories(
-        actx.sessions,
-        window_hours=s.novelty_window_hours,
-        similarity=s.story_similarity,
-        since=parse_date(since, "--since"),
-        recompute=recompute,
+    summary = stages.stories(
+        actx.settings, actx.sessions, since=parse_date(since, "--since"), recompute=recompute
     )
     typer.echo(
         f"{summary.articles} article(s) grouped: {summary.stories} new story(ies); "
@@ -217,29 +212,6 @@ def stories(
         f"copy(ies); {summary.novel_pairs} novel and {summary.repeated_pairs} repeated "
         f"(article, entity) pair(s)"
     )
-
-
-def briefing_signal(
-    sessions: Any, end: Any, *, n_boot: int = 2000, min_days: int = 20, weeks: int = 13
-) -> dict[str, Any]:
-    """The plain data of the briefing page "What the news said and what the market did":
-    contemporaneous [0,1] and predictive [1,1] figures over the `weeks` weeks to `end` and since
-    the start of the data, and the long-short portfolio since the start (reports.render's
-    `signal` parameter). Pass `n_boot` and `min_days` from Settings."""
-    import datetime as dt
-
-    from market.signal import signal_report
-
-    since = end - dt.timedelta(weeks=weeks) + dt.timedelta(days=1)
-    periods = []
-    portfolio = None
-    for key, first in (("recent", since), ("all", None)):
-        report = signal_report(sessions, since=first, until=end, n_boot=n_boot, min_days=min_days)
-        rows = [vars(r) for r in report.rows if r.group == "all"]
-        periods.append({"key": key, "since": first, "until": end, "rows": rows})
-        if key == "all" and report.portfolio is not None:
-            portfolio = report.portfolio.as_dict()
-    return {"periods": periods, "portfolio": portfolio, "min_days": min_days, "n_boot": n_boot}
 
 
 def register(app: typer.Typer) -> None:
