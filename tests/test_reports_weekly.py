@@ -20,6 +20,7 @@ from db.models import (
     Article,
     Embedding,
     Entity,
+    Exposure,
     Instrument,
     Mention,
     Price,
@@ -36,10 +37,20 @@ WEEK = iso_week("2025-W05")
 ACCENTED = "DeepSeek ébranle les géants américains de l'IA à Wall Street"
 THEME_LABELS = {
     "compute_efficiency": "Compute efficiency",
-    "chips": "Chips and export controls",
+    "chips_export": "Chips and export controls",
     "capex": "AI capital spending",
 }
+THEME_LABELS_FR = {
+    "compute_efficiency": "Efficacité du calcul",
+    "chips_export": "Puces et contrôles à l'exportation",
+    "capex": "Investissements IA",
+}
 DIM = 8
+HOMEPAGES = {
+    "wire-one": "https://www.thewire.example/",
+    "tech-ledger": "https://ledger.example/",
+    "gazette-tech": "https://gazette.example/",
+}
 
 
 def _at(day: dt.date, hour: int = 14) -> dt.datetime:
@@ -64,7 +75,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
     """Fill every table the briefing reads with a small, hand-made week and its history."""
     with sessions.begin() as s:
         src = {
-            name: Source(name=name, kind="feed", language=lang)
+            name: Source(name=name, kind="feed", language=lang, homepage=HOMEPAGES[name])
             for name, lang in [("wire-one", "en"), ("tech-ledger", "en"), ("gazette-tech", "fr")]
         }
         s.add_all(src.values())
@@ -76,18 +87,25 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
             "openai": Entity(key="openai", name="OpenAI", type="ai_lab"),
         }
         s.add_all(ent.values())
-        for ticker, name in [("NVDA", "NVIDIA Corp"), ("MSFT", "Microsoft Corp"), ("SMH", None)]:
+        for ticker, name in [
+            ("NVDA", "NVIDIA Corp"),
+            ("MSFT", "Microsoft Corp"),
+            ("AVGO", "Broadcom Inc"),
+            ("SMH", None),
+        ]:
             s.add(Instrument(ticker=ticker, name=name, kind="etf" if name is None else "equity"))
         s.flush()
+        # MSFT is an investor in OpenAI: OpenAI stories reach MSFT as exposure links.
+        s.add(Exposure(entity_id=ent["openai"].id, ticker="MSFT", relation="investor", weight=0.5))
 
         # Prices: NVDA falls 17% on Monday 27 January; SMH falls 9%; ASML has no prices at all.
         days = _sessions_between(dt.date(2024, 12, 2), dt.date(2025, 2, 14))
-        level = {"NVDA": 140.0, "MSFT": 420.0, "SMH": 250.0}
+        level = {"NVDA": 140.0, "MSFT": 420.0, "AVGO": 220.0, "SMH": 250.0}
         for i, day in enumerate(days):
             for ticker in level:
                 drift = 1 + 0.004 * math.sin(i + len(ticker))
                 if day == dt.date(2025, 1, 27):
-                    drift = {"NVDA": 0.83, "SMH": 0.91, "MSFT": 0.979}[ticker]
+                    drift = {"NVDA": 0.83, "SMH": 0.91, "MSFT": 0.979, "AVGO": 0.83}[ticker]
                 level[ticker] *= drift
                 s.add(Price(ticker=ticker, date=day, close=level[ticker], source="test"))
 
@@ -108,7 +126,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "en",
                 dt.date(2025, 1, 27),
                 {"nvidia": -1, "deepseek": 0},
-                {"compute_efficiency": 0.7, "chips": 0.5},
+                {"compute_efficiency": 0.7, "chips_export": 0.5},
                 _vec(1, 0.1),
             ),
             (
@@ -153,7 +171,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "en",
                 dt.date(2025, 1, 29),
                 {"asml": 1},
-                {"chips": 0.9},
+                {"chips_export": 0.9},
                 _vec(0, 0, 0, 0, 1),
             ),
             (
@@ -162,7 +180,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "en",
                 dt.date(2025, 1, 28),
                 {"nvidia": 1},
-                {"chips": 0.5},
+                {"chips_export": 0.5},
                 _vec(0, 0, 0, 0, 0, 1),
             ),
         ]
@@ -186,7 +204,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "en",
                 dt.date(2025, 1, 23),
                 {"nvidia": 1},
-                {"chips": 0.8},
+                {"chips_export": 0.8},
                 None,
             ),
             (
@@ -195,7 +213,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "fr",
                 dt.date(2025, 1, 21),
                 {"nvidia": 1},
-                {"chips": 0.7},
+                {"chips_export": 0.7},
                 None,
             ),
         ]
@@ -203,14 +221,17 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
         for n, (title, source, lang, day, stances, themes, vector) in enumerate(
             week_articles + prev_articles
         ):
+            # The Rebound story is known only to the day; the French site names itself.
+            day_only = title.startswith("Nvidia rebounds")
             a = Article(
                 url=f"https://news.example/{source}/{n}",
                 source_id=src[source].id,
+                site_name="La Gazette Tech" if source == "gazette-tech" else None,
                 title=title,
                 text=title,
                 language=lang,
-                published_at=_at(day, 8 + n % 8),
-                published_precision="exact",
+                published_at=_at(day, 0 if day_only else 8 + n % 8),
+                published_precision="day" if day_only else "exact",
                 content_hash=f"h{n}",
                 status="analysed",
             )
@@ -250,6 +271,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
             cars: dict,
             link: str = "direct",
             via: str | None = None,
+            raw: float | None = None,
         ) -> None:
             for (w0, w1), (car, t) in cars.items():
                 s.add(
@@ -262,7 +284,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                         link_type=link,
                         link_weight=1.0,
                         via=via,
-                        raw_return=ar,
+                        raw_return=ar if raw is None else raw,
                         abnormal_return=ar,
                         car=car,
                         t_stat=t,
@@ -272,19 +294,39 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 )
 
         nvda_cars = {
-            (0, 0): (-0.168, -7.2),
+            (0, 0): (-0.068, -3.2),
             (0, 1): (-0.155, -4.7),
             (-1, 1): (-0.149, -3.7),
             (0, 5): (-0.121, -2.1),
         }
+        # NVDA fell 17% on the day, SMH 9%: the abnormal return is -6.8%.
         for title in list(made)[:3]:
-            react(made[title], "NVDA", dt.date(2025, 1, 27), -0.168, nvda_cars, via="NVIDIA")
+            react(
+                made[title],
+                "NVDA",
+                dt.date(2025, 1, 27),
+                -0.068,
+                nvda_cars,
+                via="NVIDIA",
+                raw=-0.17,
+            )
+        # AVGO's move reaches it only through the chips theme basket (a story about Nvidia).
+        react(
+            made["Nvidia loses record market value after DeepSeek shock"],
+            "AVGO",
+            dt.date(2025, 1, 27),
+            -0.062,
+            {(0, 1): (-0.07, -2.0), (0, 0): (-0.062, -2.4)},
+            link="theme",
+            via="chips_export",
+            raw=-0.17,
+        )
         react(
             made["Nvidia rebounds as buyers return to AI chips"],
             "NVDA",
             dt.date(2025, 1, 28),
-            0.071,
-            {(0, 1): (0.052, 1.8), (0, 0): (0.071, 2.9)},
+            0.041,
+            {(0, 1): (0.052, 1.8), (0, 0): (0.041, 2.9)},
             via="NVIDIA",
         )
         react(
@@ -337,7 +379,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                     confidence=0.7,
                 )
             )
-            s.add(Theme(article_id=a.id, theme="chips", score=0.8))
+            s.add(Theme(article_id=a.id, theme="chips_export", score=0.8))
             car = 0.012 * label + 0.002 * k
             react(a, "NVDA", day, car, {(0, 1): (car, 1.0)}, via="NVIDIA")
 
@@ -380,7 +422,7 @@ def test_weekly_pdf_has_every_section_the_top_mover_and_accents(
     ]:
         assert section in text, section
     assert "2025-W05" in text
-    assert "NVDA" in text and "-16.8%" in text and "-15.5%***" in text
+    assert "NVDA" in text and "-6.8%" in text and "-15.5%***" in text
     assert "No price data this week for: ASML" in text
     assert ACCENTED in text
     assert "Compute efficiency" in text and "Too few events" in text
@@ -416,8 +458,8 @@ def test_context_top_mover_shares_one_move_and_ranks_stories(
     assert (top.ticker, top.event_date, top.n_stories) == ("NVDA", dt.date(2025, 1, 27), 3)
     assert top.main_car is not None and significance_stars(top.main_car.t_stat) == "***"
     assert {s.stance for s in top.stories} == {-1}
-    assert [m.ticker for m in c.moves] == ["NVDA", "MSFT"]  # one move per ticker
-    msft = c.moves[1]
+    assert [m.ticker for m in c.moves] == ["NVDA", "AVGO", "MSFT"]  # one move per ticker
+    msft = c.moves[2]
     assert {s.link_type for s in msft.stories} == {"direct", "exposure"}
     assert c.charts and c.charts[0].ticker == "NVDA" and c.charts[0].benchmark == "SMH"
     assert c.top_stories[0].n_sources == 3  # the DeepSeek cluster spans three sources
@@ -525,7 +567,7 @@ def test_french_labels(week_db: sessionmaker[Session], tmp_path: Path) -> None:
         "Synthèse des réactions",
         "Annexe",
         "27 janvier 2025",
-        "-16,8",
+        "-6,8",
     ]:
         assert label in text, label
     assert "Market moves" not in text
