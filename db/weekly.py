@@ -553,11 +553,9 @@ def top_moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
             label: int | None = stance_by_ticker.get((article_id, ticker))
             if label is None and via:
                 label = stance_by_name.get((article_id, via.lower()))
-            relation = (
-                relations.get(((via or "").lower(), ticker)) if link_type == "exposure" else None
-            )
+            tie = relations.get(((via or "").lower(), ticker)) if link_type == "exposure" else None
             candidates.append(
-                Story(article_id, title or url, url, source, label, link_type, via, day, relation)
+                Story(article_id, title or url, url, source, label, link_type, via, day, tie)
             )
         # Closest link first, then stories that take a side, then the latest.
         candidates.sort(

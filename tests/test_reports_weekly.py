@@ -594,3 +594,197 @@ def test_cli_report_weekly_list_and_mistakes(
         r = cli("--db", sqlite_url, "report", "weekly", *args, "-o", str(tmp_path / "x.pdf"))
         assert r.exit_code == 2 and message in r.stderr, (args, r.stderr)
         assert r.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# What a reader sees (issue 15, items 15-19): PDF text and word boxes, in English and French.
+
+
+def _pages(path: Path) -> list[str]:
+    return [_norm(page.extract_text() or "") for page in PdfReader(str(path)).pages]
+
+
+def _render(sessions: sessionmaker[Session], tmp_path: Path, lang: str) -> tuple[Path, list[str]]:
+    pdf = tmp_path / f"w05-{lang}.pdf"
+    labels = THEME_LABELS if lang == "en" else THEME_LABELS_FR
+    render_weekly(sessions, WEEK.start, WEEK.end, lang=lang, pdf_path=pdf, theme_labels=labels)
+    return pdf, _pages(pdf)
+
+
+WORDS = {
+    "en": {
+        "basket": "sector basket: Chips and export controls",
+        "direct": "about NVIDIA",
+        "exposure": "via OpenAI (investor)",
+        "one_article": "28 January 2025 · 1 article",
+        "gap": (
+            "NVDA moved -17.0% on 27 January 2025, and its benchmark SMH -9.0% the same session: "
+            "against the benchmark the move is -6.8%."
+        ),
+        "marks": "Coloured marks on 27 January 2025: the 3 stories listed below, by stance.",
+        "basket_title": "Moves linked only through a sector basket",
+        "weaker": "Weaker evidence",
+        "flag": "sector basket only",
+        "continued": "Narratives, continued",
+    },
+    "fr": {
+        "basket": "panier sectoriel : Puces et contrôles à l'exportation",
+        "direct": "sur NVIDIA",
+        "exposure": "via OpenAI (investisseur)",
+        "one_article": "28 janvier 2025 · 1 article",
+        "gap": (
+            "NVDA a varié de -17,0 % le 27 janvier 2025, et son indice de référence SMH de "
+            "-9,0 % sur la même séance : face à l'indice, le mouvement est de -6,8 %."
+        ),
+        "marks": "Repères colorés le 27 janvier 2025 : les 3 articles listés ci-dessous",
+        "basket_title": "Mouvements rattachés par un panier sectoriel seulement",
+        "weaker": "Indice plus faible",
+        "flag": "panier sectoriel seul",
+        "continued": "Récits (suite)",
+    },
+}
+
+
+def _nb(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_no_internal_names_on_the_pages(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Item 15: theme keys, link types and source slugs become words."""
+    _, pages = _render(week_db, tmp_path, lang)
+    text = _nb(" ".join(pages))
+    w = WORDS[lang]
+    assert w["basket"] in text and w["direct"] in text and w["exposure"] in text
+    for internal in ("chips_export", "compute_efficiency", "wire-one", "tech-ledger", "gazette-"):
+        assert internal not in text, internal
+    # Sites by name: the page's own site name, else the host of the source's homepage.
+    assert "La Gazette Tech" in text and "thewire.example" in text and "ledger.example" in text
+    assert not re.search(r"(OpenAI|NVIDIA|Microsoft) ?(exposure|exposition|direct)\b", text)
+
+
+def _word_boxes(pdf: Path, page: int) -> tuple[float, list[tuple[str, float, float]]]:
+    """(page width, [(word, xMin, xMax)]) of one page, from poppler's pdftotext -bbox."""
+    import shutil
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    root = ET.fromstring(out.replace('xmlns="http://www.w3.org/1999/xhtml"', ""))
+    page_el = root.find(".//page")
+    assert page_el is not None
+    words = [
+        (w.text or "", float(w.get("xMin", 0)), float(w.get("xMax", 0)))
+        for w in page_el.iter("word")
+    ]
+    return float(page_el.get("width", 0)), words
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_layout_margins_plurals_times_and_breaks(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Item 16: the cover inside its margins, plurals, no 00:00, no orphan list heading, no
+    forced break before the appendix."""
+    pdf, pages = _render(week_db, tmp_path, lang)
+    width, words = _word_boxes(pdf, 1)
+    margin = 15 / 25.4 * 72  # 15 mm, the page's side margins
+    assert words and max(x1 for _, _, x1 in words) <= width - margin + 0.5
+    assert min(x0 for _, x0, _ in words) >= margin - 0.5
+    text = " ".join(pages)
+    assert WORDS[lang]["one_article"] in text
+    assert not re.search(r"\b1 articles\b", text)
+    assert "00:00" not in text  # the rebound story is known only to the day
+    rising, fading = ("Rising", "Fading") if lang == "en" else ("En hausse", "En recul")
+    assert any(rising in p and fading in p for p in pages)  # kept side by side, one block
+    appendix = "Appendix" if lang == "en" else "Annexe"
+    method = "Method" if lang == "en" else "Méthode"
+    assert any(appendix in p and method in p for p in pages)  # no near-empty page between
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_table_across_pages_says_continued(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Item 16: a table that breaks repeats its header, announced as continued, on the pages
+    after the one where it starts, and only there."""
+    from reports.context import ThemeRow
+    from reports.render import render_html
+
+    labels = THEME_LABELS if lang == "en" else THEME_LABELS_FR
+    c = build_weekly_context(week_db, WEEK.start, WEEK.end, theme_labels=labels)
+    c.themes = [ThemeRow(f"t{i}", f"Theme number {i}", 80 - i, 3, 0.4, 0.1) for i in range(80)]
+    html, _ = render_html(c, lang, tmp_path / "assets", "assets/")
+    pages_n, _ = write_pdf(html, tmp_path / "assets", tmp_path, tmp_path / "long.pdf")
+    pages = _pages(tmp_path / "long.pdf")
+    cont = WORDS[lang]["continued"]
+    header = "THEME" if lang == "en" else "THÈME"
+    # Table rows (label, articles), not the cover's rising list.
+    first = next(i for i, p in enumerate(pages) if "Theme number 0 80 " in p)
+    last = next(i for i, p in enumerate(pages) if "Theme number 79 1 " in p)
+    assert last > first + 1 and pages_n == len(pages)
+    marker = ", continued" if lang == "en" else "(suite)"
+    assert marker not in pages[first]
+    for p in pages[first + 1 : last + 1]:
+        assert cont in p and header in p
+    # No other table of this week breaks: no page after the long one announces a continuation.
+    assert all(marker not in p for p in pages[last + 1 :])
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_top_mover_is_charted_and_its_marks_are_its_stories(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Item 17: a chart per top move with stories; the chart's coloured marks are the listed
+    stories, one each with its stance, and the caption counts them and the other ticks."""
+    c = build_weekly_context(week_db, WEEK.start, WEEK.end, theme_labels=THEME_LABELS)
+    assert [m.ticker for m in c.moves if m.stories] == [s.ticker for s in c.charts]
+    for move, series in zip(c.moves, c.charts, strict=True):
+        assert [(m.day, m.stance) for m in series.listed] == [
+            (st.event_date, st.stance) for st in move.stories
+        ]
+    nvda = c.charts[0]
+    # the rebound (28 January) and the three history stories within the drawn four weeks
+    assert nvda.ticker == "NVDA" and len(nvda.others) == 4
+    _, pages = _render(week_db, tmp_path, lang)
+    text = _nb(" ".join(pages))
+    assert WORDS[lang]["marks"] in text
+    from reports.render import render_html
+
+    html, files = render_html(c, lang, tmp_path / "assets", "assets/")
+    assert files == [f"assets/chart-{t}.png" for t in ("NVDA", "AVGO", "MSFT")]
+    assert html.count('<img class="chart"') == 3
+    assert all((tmp_path / f).stat().st_size > 5_000 for f in files)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_cover_explains_raw_against_abnormal_and_basket_moves_stand_apart(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Items 18 and 19: the cover explains NVDA's -17% day against its -6.8% abnormal return;
+    AVGO, linked only through the chips basket, is flagged and shown after the direct links."""
+    _, pages = _render(week_db, tmp_path, lang)
+    cover = _nb(pages[0])
+    w = WORDS[lang]
+    assert w["gap"] in cover
+    assert w["flag"] in cover
+    text = _nb(" ".join(pages[1:]))
+    assert w["basket_title"] in text and w["weaker"] in text
+    details = text.split(w["basket_title"])
+    # In the moves table and in the detail sections, AVGO comes after the group title.
+    assert "AVGO" not in details[0] and "AVGO" in details[-1]
+    assert "NVDA" in details[0] and "MSFT" in details[0]
