@@ -241,7 +241,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rel_partner": "partenaire",
         "rel_supplier": "fournisseur",
         "rel_customer": "client",
-        "return_day": "Variation jour 0",
+        "return_day": "Var. jour 0",
         "on_the_day": "sur la séance",
         "vs_benchmark": "face à {benchmark}",
         "gap_title": "Variations brutes et anormales",
@@ -266,10 +266,10 @@ LABELS: dict[str, dict[str, str]] = {
         "continued": " · {section} (suite)",
         "chart_caption": (
             "{ticker} face à {benchmark}, base 100 ; en grisé : la semaine étudiée. Repères "
-            "colorés le {day} : les {listed} listés ci-dessous, selon la tonalité."
+            "colorés le {day} : un par article listé ci-dessous ({listed}), selon la tonalité."
         ),
         "chart_others": (
-            " Traits gris : {others} rattachés à {ticker} sur d'autres séances entre le {start} "
+            " Traits gris : les autres articles rattachés à {ticker} ({others}) entre le {start} "
             "et le {end}, non listés ici."
         ),
         "noun_article": "article|articles",

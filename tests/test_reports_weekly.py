@@ -636,7 +636,7 @@ WORDS = {
             "NVDA a varié de -17,0 % le 27 janvier 2025, et son indice de référence SMH de "
             "-9,0 % sur la même séance : face à l'indice, le mouvement est de -6,8 %."
         ),
-        "marks": "Repères colorés le 27 janvier 2025 : les 3 articles listés ci-dessous",
+        "marks": "Repères colorés le 27 janvier 2025 : un par article listé ci-dessous (3 articles)",
         "basket_title": "Mouvements rattachés par un panier sectoriel seulement",
         "weaker": "Indice plus faible",
         "flag": "panier sectoriel seul",
@@ -788,3 +788,15 @@ def test_cover_explains_raw_against_abnormal_and_basket_moves_stand_apart(
     # In the moves table and in the detail sections, AVGO comes after the group title.
     assert "AVGO" not in details[0] and "AVGO" in details[-1]
     assert "NVDA" in details[0] and "MSFT" in details[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_theme_key_reaches_the_briefing_with_its_label(lang: str) -> None:
+    """The labels come from nlp.themes through airace.stages (reports never imports nlp): every
+    stored theme key has a label in both languages, so none is shown as a key."""
+    from airace.stages import theme_labels
+    from nlp.themes import THEMES
+
+    labels = theme_labels(lang)
+    assert labels is not None and set(labels) == set(THEMES)
+    assert all(label and "_" not in label and label != key for key, label in labels.items())
