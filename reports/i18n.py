@@ -18,8 +18,6 @@ LABELS: dict[str, dict[str, str]] = {
         "articles": "Articles",
         "sources": "Sources",
         "languages": "Languages",
-        "entities_tracked": "Entities tracked",
-        "tickers_tracked": "Tickers tracked",
         "top_stories": "Top stories",
         "in_brief": "In brief",
         "most_mentioned": "Most mentioned",
@@ -93,6 +91,10 @@ LABELS: dict[str, dict[str, str]] = {
         "noun_article": "article|articles",
         "noun_story": "story|stories",
         "noun_source": "source|sources",
+        "noun_language": "language|languages",
+        "noun_entity_tracked": "entity tracked|entities tracked",
+        "noun_ticker_tracked": "ticker tracked|tickers tracked",
+        "no_chart": "No chart: fewer than two closes of {ticker} are stored around the week.",
         "no_time": "time unknown",
         "entities": "Entities",
         "entities_intro": (
@@ -196,8 +198,6 @@ LABELS: dict[str, dict[str, str]] = {
         "articles": "Articles",
         "sources": "Sources",
         "languages": "Langues",
-        "entities_tracked": "Entités suivies",
-        "tickers_tracked": "Titres suivis",
         "top_stories": "À la une",
         "in_brief": "En bref",
         "most_mentioned": "Les plus citées",
@@ -275,6 +275,12 @@ LABELS: dict[str, dict[str, str]] = {
         "noun_article": "article|articles",
         "noun_story": "article|articles",
         "noun_source": "source|sources",
+        "noun_language": "langue|langues",
+        "noun_entity_tracked": "entité suivie|entités suivies",
+        "noun_ticker_tracked": "titre suivi|titres suivis",
+        "no_chart": (
+            "Pas de graphique : moins de deux cours de clôture de {ticker} autour de la semaine."
+        ),
         "no_time": "heure inconnue",
         "entities": "Entités",
         "entities_intro": (
@@ -409,12 +415,17 @@ def labels(lang: str) -> dict[str, str]:
     return LABELS[lang]
 
 
-def count(n: int, noun: str, lang: str) -> str:
-    """`1 article`, `3 articles`: the number and the noun in its form for `n` (labels
-    `noun_<noun>` hold "singular|plural"). French takes the singular for 0 and 1 as well."""
-    singular, _, plural = labels(lang)[f"noun_{noun}"].partition("|")
+def noun(n: int, key: str, lang: str) -> str:
+    """The form of noun `key` for a count `n`: labels `noun_<key>` hold "singular|plural";
+    French takes the singular for 0 and 1, English for 1 only."""
+    singular, _, plural = labels(lang)[f"noun_{key}"].partition("|")
     one = n in (0, 1) if lang == "fr" else n == 1
-    return f"{format_number(n, lang)} {singular if one else plural}"
+    return singular if one else plural
+
+
+def count(n: int, key: str, lang: str) -> str:
+    """`1 article`, `3 articles`: the number and the noun in its form for `n`."""
+    return f"{format_number(n, lang)} {noun(n, key, lang)}"
 
 
 def format_date(day: dt.date | dt.datetime | None, lang: str, *, long: bool = False) -> str:

@@ -160,6 +160,7 @@ def _environment(lang: str) -> Any:
     env.filters["pp"] = lambda v: _points(v, lang)
     env.filters["hhmm"] = lambda d: d.strftime("%H:%M") if d else "\u2007\u2007–\u2007\u2007"
     env.filters["count"] = lambda n, noun: i18n.count(int(n), noun, lang)
+    env.filters["noun"] = lambda n, noun: i18n.noun(int(n), noun, lang)
     env.filters["href"] = _safe_href
     env.filters["domain"] = _domain
     env.filters["stars"] = significance_stars

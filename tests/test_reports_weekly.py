@@ -800,3 +800,21 @@ def test_every_theme_key_reaches_the_briefing_with_its_label(lang: str) -> None:
     labels = theme_labels(lang)
     assert labels is not None and set(labels) == set(THEMES)
     assert all(label and "_" not in label and label != key for key, label in labels.items())
+
+
+def test_counts_take_the_form_of_their_number() -> None:
+    from reports.i18n import count, noun
+
+    assert [count(n, "article", "en") for n in (0, 1, 2)] == [
+        "0 articles",
+        "1 article",
+        "2 articles",
+    ]
+    assert [count(n, "article", "fr") for n in (0, 1, 2)] == [
+        "0 article",
+        "1 article",
+        "2 articles",
+    ]
+    assert count(1, "story", "en") == "1 story" and count(3, "story", "en") == "3 stories"
+    assert noun(1, "entity_tracked", "fr") == "entité suivie"
+    assert count(1200, "source", "fr") == "1\u202f200 sources"
