@@ -64,9 +64,9 @@ LABELS: dict[str, dict[str, str]] = {
         "vs_benchmark": "vs {benchmark}",
         "gap_title": "Raw and abnormal moves",
         "gap_note": (
-            "{ticker} moved {raw} on {day}, and its benchmark {benchmark} {bench} the same "
-            "session: against the benchmark the move is {ar}. The rest is what the benchmark's "
-            "own move predicts for {ticker}."
+            "{ticker} moved {raw} on {day}, while its benchmark {benchmark} moved {bench} in the "
+            "same session: against the benchmark the move is {ar}. The rest is what the "
+            "benchmark's own move predicts for {ticker}."
         ),
         "gap_note_nobench": (
             "{ticker} moved {raw} on {day}; against its benchmark {benchmark} the move is {ar}. "

@@ -618,8 +618,8 @@ WORDS = {
         "exposure": "via OpenAI (investor)",
         "one_article": "28 January 2025 · 1 article",
         "gap": (
-            "NVDA moved -17.0% on 27 January 2025, and its benchmark SMH -9.0% the same session: "
-            "against the benchmark the move is -6.8%."
+            "NVDA moved -17.0% on 27 January 2025, while its benchmark SMH moved -9.0% in the "
+            "same session: against the benchmark the move is -6.8%."
         ),
         "marks": "Coloured marks on 27 January 2025: the 3 stories listed below, by stance.",
         "basket_title": "Moves linked only through a sector basket",
