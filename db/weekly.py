@@ -10,11 +10,13 @@ assembles them and reports/render.py formats them. Functions take a Session and 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import String, and_, case, func, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -23,6 +25,7 @@ from db.models import (
     Article,
     Embedding,
     Entity,
+    Exposure,
     Instrument,
     Mention,
     Price,
@@ -45,7 +48,6 @@ SUMMARY_WEEKS = 12
 # Below this many distinct events a mean is reported with a note instead of a verdict.
 MIN_SAMPLE = 5
 TOP_MOVES = 8
-CHARTED_MOVERS = 3
 STORIES_PER_MOVE = 6
 # Linked articles read per move to choose the stories shown (closest links first).
 STORY_CANDIDATES = 200
@@ -92,6 +94,8 @@ class ArticleRow:
     source: str
     language: str
     published_at: dt.datetime | None
+    # False when only the day (or less) of publication is known: the time is not shown.
+    has_time: bool = True
 
 
 @dataclass
@@ -106,6 +110,8 @@ class Story:
     link_type: str
     via: str | None
     event_date: dt.date
+    # exposure links: how the ticker is tied to `via` (investor, partner, supplier, customer)
+    relation: str | None = None
 
 
 @dataclass
@@ -131,6 +137,14 @@ class Move:
     stories: list[Story]
     n_stories: int
     link_types: list[str]
+    # the ticker's own day-0 return and its benchmark's, when the prices are stored
+    raw_return: float | None = None
+    benchmark_return: float | None = None
+
+    @property
+    def basket_only(self) -> bool:
+        """True when every linked story reaches the ticker only through a theme basket."""
+        return bool(self.link_types) and set(self.link_types) == {"theme"}
 
     def car_for(self, window: tuple[int, int]) -> WindowCar | None:
         """The CAR over `window`, if it was computed."""
@@ -151,9 +165,27 @@ class PriceSeries:
     closes: list[float]
     bench_dates: list[dt.date]
     bench_closes: list[float]
-    marks: list[tuple[dt.date, int | None]]  # (event_date, stance label)
+    marks: list[Mark]
     move_date: dt.date
     period: Period
+
+    @property
+    def listed(self) -> list[Mark]:
+        return [m for m in self.marks if m.listed]
+
+    @property
+    def others(self) -> list[Mark]:
+        return [m for m in self.marks if not m.listed]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A story on a price chart: its day-0 session, its stance toward the ticker, and whether it
+    is one of the stories listed under the chart (the move's stories) or another linked one."""
+
+    day: dt.date
+    stance: int | None
+    listed: bool
 
 
 @dataclass
@@ -246,7 +278,9 @@ def week_articles(s: Session, period: Period) -> tuple[list[ArticleRow], int]:
             Article.url,
             Article.language,
             Article.published_at,
+            Article.published_precision,
             Source.name,
+            Source.homepage,
             Article.site_name,
         )
         .outerjoin(Source, Source.id == Article.source_id)
@@ -254,8 +288,16 @@ def week_articles(s: Session, period: Period) -> tuple[list[ArticleRow], int]:
         .order_by(Article.published_at, Article.id)
     )
     rows = [
-        ArticleRow(i, (t or "").strip() or url, url, src or site or "", lang or "", pub)
-        for i, t, url, lang, pub, src, site in s.execute(q)
+        ArticleRow(
+            i,
+            (t or "").strip() or url,
+            url,
+            site_label(site, home, url, src),
+            lang or "",
+            pub,
+            has_time=precision == "exact",
+        )
+        for i, t, url, lang, pub, precision, src, home, site in s.execute(q)
     ]
     # Articles fetched that week whose date is unknown are counted, not listed.
     undated = s.scalar(
@@ -267,6 +309,23 @@ def week_articles(s: Session, period: Period) -> tuple[list[ArticleRow], int]:
         )
     )
     return rows, int(undated or 0)
+
+
+def site_label(
+    site_name: str | None, homepage: str | None, url: str | None, slug: str | None
+) -> str:
+    """The name a reader knows a publisher by: the page's own site name, else the host of the
+    source's homepage, else the host of the article's URL, else the source's slug."""
+    if site_name and site_name.strip():
+        return site_name.strip()
+    for link in (homepage, url):
+        try:
+            host = urlsplit(link or "").hostname or ""
+        except ValueError:
+            host = ""
+        if host:
+            return host.removeprefix("www.")
+    return slug or ""
 
 
 def _week_flag(period: Period) -> tuple[Any, Any]:
@@ -402,6 +461,7 @@ def top_moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
             Reaction.via,
             Reaction.benchmark,
             Reaction.model,
+            Reaction.raw_return,
         ).where(
             or_(
                 *(
@@ -421,6 +481,7 @@ def top_moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
                 "model": r.model,
                 "cars": {},
                 "links": {},
+                "raw": r.raw_return,
             },
         )
         e["cars"].setdefault((r.window_start, r.window_end), (r.car, r.t_stat))
@@ -441,13 +502,29 @@ def top_moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
         ]
     }
     info: dict[int, tuple[str, str, str]] = {
-        i: (t or "", url, src or site or "")
-        for i, t, url, src, site in s.execute(
-            select(Article.id, Article.title, Article.url, Source.name, Article.site_name)
+        i: (t or "", url, site_label(site, home, url, src))
+        for i, t, url, src, home, site in s.execute(
+            select(
+                Article.id,
+                Article.title,
+                Article.url,
+                Source.name,
+                Source.homepage,
+                Article.site_name,
+            )
             .outerjoin(Source, Source.id == Article.source_id)
             .where(Article.id.in_(story_ids))
         )
     }
+    # How each ticker is tied to the entities behind its exposure links (investor, partner...).
+    relations: dict[tuple[str, str], str] = {}
+    for ename, eticker, relation in s.execute(
+        select(Entity.name, Exposure.ticker, Exposure.relation)
+        .join(Entity, Entity.id == Exposure.entity_id)
+        .where(Exposure.ticker.in_(list(best)))
+    ):
+        relations.setdefault((ename.lower(), eticker), relation)
+    bench_returns = _session_returns(s, {(e["bench"], day) for _, (day, e) in top if e["bench"]})
     stance_rows = s.execute(
         select(Stance.article_id, Entity.ticker, Entity.name, Entity.key, Stance.label)
         .join(Entity, Entity.id == Stance.entity_id)
@@ -476,8 +553,9 @@ def top_moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
             label: int | None = stance_by_ticker.get((article_id, ticker))
             if label is None and via:
                 label = stance_by_name.get((article_id, via.lower()))
+            tie = relations.get(((via or "").lower(), ticker)) if link_type == "exposure" else None
             candidates.append(
-                Story(article_id, title or url, url, source, label, link_type, via, day)
+                Story(article_id, title or url, url, source, label, link_type, via, day, tie)
             )
         # Closest link first, then stories that take a side, then the latest.
         candidates.sort(
@@ -499,16 +577,52 @@ def top_moves(s: Session, period: Period) -> tuple[list[Move], set[str]]:
                 link_types=sorted(
                     {lt for lt, _ in e["links"].values()}, key=lambda lt: _LINK_RANK.get(lt, 9)
                 ),
+                raw_return=e["raw"],
+                benchmark_return=bench_returns.get((e["bench"], day)),
             )
         )
     return moves, tickers
+
+
+def _session_returns(
+    s: Session, wanted: set[tuple[str, dt.date]]
+) -> dict[tuple[str, dt.date], float]:
+    """Close-to-close return of each (ticker, session), from the stored prices (one query)."""
+    if not wanted:
+        return {}
+    days = [d for _, d in wanted]
+    closes: dict[str, list[tuple[dt.date, float]]] = defaultdict(list)
+    for ticker, day, close, adj in s.execute(
+        select(Price.ticker, Price.date, Price.close, Price.adj_close)
+        .where(
+            Price.ticker.in_({t for t, _ in wanted}),
+            Price.date >= min(days) - dt.timedelta(days=10),
+            Price.date <= max(days),
+        )
+        .order_by(Price.ticker, Price.date)
+    ):
+        value = adj if adj is not None else close
+        if value is not None and math.isfinite(value) and value > 0:
+            closes[ticker].append((day, float(value)))
+    out = {}
+    for ticker, day in wanted:
+        series = closes.get(ticker, [])
+        for (_, c0), (d1, c1) in itertools.pairwise(series):
+            if d1 == day:
+                out[(ticker, day)] = c1 / c0 - 1
+                break
+    return out
 
 
 _LINK_RANK = {"direct": 0, "parent": 1, "exposure": 2, "theme": 3}
 
 
 def price_series(s: Session, period: Period, moves: list[Move]) -> list[PriceSeries]:
-    charted = moves[:CHARTED_MOVERS]
+    """The chart of every top move with linked stories: the ticker's and its benchmark's closes
+    around the week, and its stories. The marks are the move's listed stories (`Move.stories`,
+    with the stance shown beside them) and, apart, the other stories linked to the ticker in the
+    drawn range."""
+    charted = [m for m in moves if m.stories]
     if not charted:
         return []
     lo = period.start - dt.timedelta(days=CHART_DAYS_BEFORE)
@@ -523,8 +637,7 @@ def price_series(s: Session, period: Period, moves: list[Move]) -> list[PriceSer
         value = adj if adj is not None else close
         if value is not None and math.isfinite(value):
             series[ticker].append((day, float(value)))
-    # Stories on each timeline: every linked article of the ticker in the drawn range.
-    marks: dict[str, list[tuple[dt.date, int | None]]] = defaultdict(list)
+    # Other stories on each timeline: every linked article of the ticker in the drawn range.
     mark_rows = s.execute(
         select(Reaction.ticker, Reaction.event_date, Reaction.article_id).where(
             Reaction.ticker.in_({m.ticker for m in charted}),
@@ -543,14 +656,18 @@ def price_series(s: Session, period: Period, moves: list[Move]) -> list[PriceSer
             .where(Stance.article_id.in_(article_ids), Entity.ticker.is_not(None))
         ):
             labels[(article_id, str(ticker_))] = label
+    others: dict[str, dict[int, Mark]] = defaultdict(dict)
     for ticker, day, article_id in mark_rows:
-        marks[ticker].append((day, labels.get((article_id, ticker))))
+        others[ticker][article_id] = Mark(day, labels.get((article_id, ticker)), listed=False)
 
     out = []
     for m in charted:
         own, bench = series.get(m.ticker, []), series.get(m.benchmark, [])
         if len(own) < 2:
             continue
+        listed_ids = {st.article_id for st in m.stories}
+        marks = [Mark(st.event_date, st.stance, listed=True) for st in m.stories]
+        marks += [mk for a, mk in others.get(m.ticker, {}).items() if a not in listed_ids]
         out.append(
             PriceSeries(
                 ticker=m.ticker,
@@ -559,7 +676,7 @@ def price_series(s: Session, period: Period, moves: list[Move]) -> list[PriceSer
                 closes=[c for _, c in own],
                 bench_dates=[d for d, _ in bench],
                 bench_closes=[c for _, c in bench],
-                marks=sorted(marks.get(m.ticker, []), key=lambda x: (x[0], x[1] or 0)),
+                marks=sorted(marks, key=lambda x: (not x.listed, x.day, x.stance or 0)),
                 move_date=m.event_date,
                 period=period,
             )

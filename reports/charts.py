@@ -27,7 +27,7 @@ def price_chart(
     fmt: str = "png",
     dpi: int = 200,
     width_in: float = 6.9,
-    height_in: float = 2.3,
+    height_in: float = 2.0,
 ) -> bytes:
     """A line chart (PNG or SVG bytes): the ticker and its benchmark rebased to 100, stories as
     coloured ticks on the sessions they could move, the reported week shaded."""
@@ -77,21 +77,29 @@ def price_chart(
             bench = [100 * c / series.bench_closes[0] for c in series.bench_closes]
             lo, hi = min(lo, *bench), max(hi, *bench)
         pad = max((hi - lo) * 0.12, 1.0)
+        # Room under the lines for the story marks (up to STORIES_PER_MOVE stacked).
         ax.set_ylim(lo - 2 * pad, hi + pad)
         floor = lo - 1.4 * pad
-        seen: dict[tuple[dt.date, int | None], int] = {}
-        for day, label in series.marks:
-            k = seen.get((day, label), 0)
-            seen[(day, label)] = k + 1
-            if k:
-                continue  # one mark per session and stance is enough to read the timeline
-            colour = STANCE_COLOURS.get(label, MUTED)
-            offset = {1: 0.35, -1: -0.35}.get(label or 0, 0.0) * pad
-            ax.plot([day], [floor + offset], marker="|", ms=9, mew=2, color=colour, zorder=4)
-            if day in level:
-                ax.plot(
-                    [day], [level[day]], "o", ms=3.2, color=colour, zorder=5, mec="white", mew=0.5
-                )
+        # Other linked stories: one small grey tick per session, under the line.
+        for day in sorted({m.day for m in series.others}):
+            ax.plot([day], [floor], marker="|", ms=6, mew=1.2, color=MUTED, alpha=0.7, zorder=3)
+        # The stories listed under the chart: one mark each, stacked on their session, coloured
+        # by the stance shown in the table (so the marks count the rows).
+        stacked: dict[dt.date, int] = {}
+        for mark in series.listed:
+            k = stacked.get(mark.day, 0)
+            stacked[mark.day] = k + 1
+            colour = STANCE_COLOURS.get(mark.stance, MUTED)
+            ax.plot(
+                [mark.day],
+                [floor + k * 0.2 * pad],
+                marker="s",
+                ms=3.6,
+                color=colour,
+                mec="white",
+                mew=0.4,
+                zorder=5,
+            )
         if series.move_date in level:
             ax.annotate(
                 _short_date(series.move_date, lang),

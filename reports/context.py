@@ -24,6 +24,7 @@ from db.weekly import (
     ArticleRow,
     EntityRow,
     GroupStats,
+    Mark,
     Move,
     Period,
     PriceSeries,
@@ -50,6 +51,7 @@ __all__ = [
     "Cluster",
     "EntityRow",
     "GroupStats",
+    "Mark",
     "Move",
     "Period",
     "PriceSeries",
@@ -65,6 +67,10 @@ __all__ = [
 ]
 
 ENTITY_ROWS = 15
+# Moves shown on the cover ("In brief").
+COVER_MOVES = 5
+# A raw day-0 return this far from the abnormal one is explained on the cover.
+RAW_GAP_NOTE = 0.03
 
 
 def iso_week(text: str) -> Period:
@@ -149,6 +155,30 @@ class WeeklyContext:
             if a.published_at is not None:
                 days[a.published_at.date()].append(a)
         return sorted(days.items())
+
+    @property
+    def cover_moves(self) -> list[Move]:
+        return self.moves[:COVER_MOVES]
+
+    @property
+    def gap_notes(self) -> list[Move]:
+        """Cover moves whose raw return differs from the abnormal one by `RAW_GAP_NOTE` or more:
+        the reader sees a -17% day in the news and a -6.8% abnormal return in the table."""
+        return [
+            m
+            for m in self.cover_moves
+            if m.raw_return is not None and abs(m.raw_return - m.abnormal_return) >= RAW_GAP_NOTE
+        ]
+
+    @property
+    def moves_linked(self) -> list[Move]:
+        """Moves with at least one story about the company or a company tied to it."""
+        return [m for m in self.moves if not m.basket_only]
+
+    @property
+    def moves_basket_only(self) -> list[Move]:
+        """Moves whose stories reach the ticker only through a theme (sector) basket."""
+        return [m for m in self.moves if m.basket_only]
 
     @property
     def is_empty(self) -> bool:

@@ -18,8 +18,6 @@ LABELS: dict[str, dict[str, str]] = {
         "articles": "Articles",
         "sources": "Sources",
         "languages": "Languages",
-        "entities_tracked": "Entities tracked",
-        "tickers_tracked": "Tickers tracked",
         "top_stories": "Top stories",
         "in_brief": "In brief",
         "most_mentioned": "Most mentioned",
@@ -47,19 +45,57 @@ LABELS: dict[str, dict[str, str]] = {
         "and_more": "and {n} more",
         "no_moves": "No market reaction was computed for a session of this week.",
         "missing_prices": "No price data this week for: {tickers}.",
-        "chart_caption": (
-            "{ticker} against {benchmark}, rebased to 100. Marks: stories linked to {ticker}, "
-            "coloured by stance. Shaded: the reported week."
-        ),
         "significance": "Stars: |t| ≥ 1.645 *, ≥ 1.96 **, ≥ 2.58 *** (10%, 5%, 1%, two-sided).",
         "favourable": "favourable",
         "unfavourable": "unfavourable",
         "neutral": "neutral",
         "unknown": "—",
-        "link_direct": "direct",
-        "link_parent": "parent",
-        "link_exposure": "exposure",
-        "link_theme": "theme",
+        "link_direct": "about {via}",
+        "link_parent": "via {via} (subsidiary)",
+        "link_exposure": "via {via} ({relation})",
+        "link_exposure_plain": "via {via}",
+        "link_theme": "sector basket: {via}",
+        "rel_investor": "investor",
+        "rel_partner": "partner",
+        "rel_supplier": "supplier",
+        "rel_customer": "customer",
+        "return_day": "Return day 0",
+        "on_the_day": "on the day",
+        "vs_benchmark": "vs {benchmark}",
+        "gap_title": "Raw and abnormal moves",
+        "gap_note": (
+            "{ticker} moved {raw} on {day}, while its benchmark {benchmark} moved {bench} in the "
+            "same session: against the benchmark the move is {ar}. The rest is what the "
+            "benchmark's own move predicts for {ticker}."
+        ),
+        "gap_note_nobench": (
+            "{ticker} moved {raw} on {day}; against its benchmark {benchmark} the move is {ar}. "
+            "The rest is what the benchmark's move predicts for {ticker}."
+        ),
+        "basket_only_flag": "sector basket only",
+        "basket_only_title": "Moves linked only through a sector basket",
+        "basket_only_intro": (
+            "No story of the week names these companies or a company tied to them: each is "
+            "linked because a story about other companies carried a theme of its sector basket. "
+            "Weaker evidence: these moves may have causes the stories here do not show."
+        ),
+        "continued": " · {section}, continued",
+        "chart_caption": (
+            "{ticker} against {benchmark}, rebased to 100; shaded: the reported week. "
+            "Coloured marks on {day}: the {listed} listed below, by stance."
+        ),
+        "chart_others": (
+            " Grey ticks: {others} linked to {ticker} on other sessions between {start} and "
+            "{end}, not listed here."
+        ),
+        "noun_article": "article|articles",
+        "noun_story": "story|stories",
+        "noun_source": "source|sources",
+        "noun_language": "language|languages",
+        "noun_entity_tracked": "entity tracked|entities tracked",
+        "noun_ticker_tracked": "ticker tracked|tickers tracked",
+        "no_chart": "No chart: fewer than two closes of {ticker} are stored around the week.",
+        "no_time": "time unknown",
         "entities": "Entities",
         "entities_intro": (
             "Articles mentioning each entity, against the previous {days} days, and the net "
@@ -141,8 +177,9 @@ LABELS: dict[str, dict[str, str]] = {
         "no_reactions": "No event with a favourable or unfavourable stance in this period.",
         "appendix": "Appendix: articles of the week",
         "appendix_intro": "Every article of the week by day of publication (UTC): time, title "
-        "(a link to the article), source and language.",
-        "undated": "{n} articles fetched this week have no publication date and are not listed.",
+        "(a link to the article), source and language. A dash stands for the time of an article "
+        "known only to the day.",
+        "undated": "{n} fetched this week have no publication date and are not listed.",
         "method": "Method",
         "method_body": (
             "Abnormal returns come from an event study against each ticker's benchmark; CAR is "
@@ -161,8 +198,6 @@ LABELS: dict[str, dict[str, str]] = {
         "articles": "Articles",
         "sources": "Sources",
         "languages": "Langues",
-        "entities_tracked": "Entités suivies",
-        "tickers_tracked": "Titres suivis",
         "top_stories": "À la une",
         "in_brief": "En bref",
         "most_mentioned": "Les plus citées",
@@ -190,10 +225,6 @@ LABELS: dict[str, dict[str, str]] = {
         "and_more": "et {n} de plus",
         "no_moves": "Aucune réaction de marché calculée pour une séance de cette semaine.",
         "missing_prices": "Pas de cours cette semaine pour : {tickers}.",
-        "chart_caption": (
-            "{ticker} face à {benchmark}, base 100. Repères : articles rattachés à {ticker}, "
-            "colorés selon la tonalité. En grisé : la semaine étudiée."
-        ),
         "significance": (
             "Étoiles : |t| ≥ 1,645 *, ≥ 1,96 **, ≥ 2,58 *** (10 %, 5 %, 1 %, bilatéral)."
         ),
@@ -201,10 +232,56 @@ LABELS: dict[str, dict[str, str]] = {
         "unfavourable": "défavorable",
         "neutral": "neutre",
         "unknown": "—",
-        "link_direct": "direct",
-        "link_parent": "maison mère",
-        "link_exposure": "exposition",
-        "link_theme": "thème",
+        "link_direct": "sur {via}",
+        "link_parent": "via {via} (filiale)",
+        "link_exposure": "via {via} ({relation})",
+        "link_exposure_plain": "via {via}",
+        "link_theme": "panier sectoriel : {via}",
+        "rel_investor": "investisseur",
+        "rel_partner": "partenaire",
+        "rel_supplier": "fournisseur",
+        "rel_customer": "client",
+        "return_day": "Var. jour 0",
+        "on_the_day": "sur la séance",
+        "vs_benchmark": "face à {benchmark}",
+        "gap_title": "Variations brutes et anormales",
+        "gap_note": (
+            "{ticker} a varié de {raw} le {day}, et son indice de référence {benchmark} de "
+            "{bench} sur la même séance : face à l'indice, le mouvement est de {ar}. Le reste "
+            "correspond à ce que le mouvement de l'indice laissait attendre pour {ticker}."
+        ),
+        "gap_note_nobench": (
+            "{ticker} a varié de {raw} le {day} ; face à son indice de référence {benchmark}, "
+            "le mouvement est de {ar}. Le reste correspond à ce que le mouvement de l'indice "
+            "laissait attendre pour {ticker}."
+        ),
+        "basket_only_flag": "panier sectoriel seul",
+        "basket_only_title": "Mouvements rattachés par un panier sectoriel seulement",
+        "basket_only_intro": (
+            "Aucun article de la semaine ne cite ces sociétés ni une société qui leur est liée : "
+            "chacune est rattachée parce qu'un article sur d'autres sociétés portait un thème de "
+            "son panier sectoriel. Indice plus faible : ces mouvements peuvent avoir des causes "
+            "que ces articles ne montrent pas."
+        ),
+        "continued": " · {section} (suite)",
+        "chart_caption": (
+            "{ticker} face à {benchmark}, base 100 ; en grisé : la semaine étudiée. Repères "
+            "colorés le {day} : un par article listé ci-dessous ({listed}), selon la tonalité."
+        ),
+        "chart_others": (
+            " Traits gris : les autres articles rattachés à {ticker} ({others}) entre le {start} "
+            "et le {end}, non listés ici."
+        ),
+        "noun_article": "article|articles",
+        "noun_story": "article|articles",
+        "noun_source": "source|sources",
+        "noun_language": "langue|langues",
+        "noun_entity_tracked": "entité suivie|entités suivies",
+        "noun_ticker_tracked": "titre suivi|titres suivis",
+        "no_chart": (
+            "Pas de graphique : moins de deux cours de clôture de {ticker} autour de la semaine."
+        ),
+        "no_time": "heure inconnue",
         "entities": "Entités",
         "entities_intro": (
             "Articles citant chaque entité, comparés aux {days} jours précédents, et tonalité "
@@ -288,11 +365,9 @@ LABELS: dict[str, dict[str, str]] = {
         "no_reactions": "Aucun événement de tonalité favorable ou défavorable sur la période.",
         "appendix": "Annexe : articles de la semaine",
         "appendix_intro": "Tous les articles de la semaine par jour de publication (UTC) : "
-        "heure, titre (lien vers l'article), source et langue.",
-        "undated": (
-            "{n} articles collectés cette semaine n'ont pas de date de publication et ne sont "
-            "pas listés."
-        ),
+        "heure, titre (lien vers l'article), source et langue. Un tiret remplace l'heure d'un "
+        "article daté au jour seulement.",
+        "undated": ("{n} collectés cette semaine sans date de publication ne sont pas listés."),
         "method": "Méthode",
         "method_body": (
             "Les rendements anormaux proviennent d'une étude d'événement face à l'indice de "
@@ -338,6 +413,19 @@ def labels(lang: str) -> dict[str, str]:
     if lang not in LABELS:
         raise ValueError(f"unsupported report language {lang!r}: use en or fr")
     return LABELS[lang]
+
+
+def noun(n: int, key: str, lang: str) -> str:
+    """The form of noun `key` for a count `n`: labels `noun_<key>` hold "singular|plural";
+    French takes the singular for 0 and 1, English for 1 only."""
+    singular, _, plural = labels(lang)[f"noun_{key}"].partition("|")
+    one = n in (0, 1) if lang == "fr" else n == 1
+    return singular if one else plural
+
+
+def count(n: int, key: str, lang: str) -> str:
+    """`1 article`, `3 articles`: the number and the noun in its form for `n`."""
+    return f"{format_number(n, lang)} {noun(n, key, lang)}"
 
 
 def format_date(day: dt.date | dt.datetime | None, lang: str, *, long: bool = False) -> str:

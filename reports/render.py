@@ -26,6 +26,7 @@ from reports import i18n
 from reports.context import (
     MIN_SAMPLE,
     SUMMARY_WINDOW,
+    Story,
     WeeklyContext,
     build_weekly_context,
     significance_stars,
@@ -157,11 +158,32 @@ def _environment(lang: str) -> Any:
     env.filters["num"] = lambda v, digits=0, sign=False: i18n.format_number(v, lang, digits, sign)
     env.filters["day"] = lambda d, long=False: i18n.format_date(d, lang, long=long)
     env.filters["pp"] = lambda v: _points(v, lang)
-    env.filters["hhmm"] = lambda d: d.strftime("%H:%M") if d else "--:--"
+    env.filters["hhmm"] = lambda d: d.strftime("%H:%M") if d else "\u2007\u2007–\u2007\u2007"
+    env.filters["count"] = lambda n, noun: i18n.count(int(n), noun, lang)
+    env.filters["noun"] = lambda n, noun: i18n.noun(int(n), noun, lang)
     env.filters["href"] = _safe_href
     env.filters["domain"] = _domain
     env.filters["stars"] = significance_stars
     return env
+
+
+def link_words(story: Story, lang: str, theme_labels: Mapping[str, str]) -> str:
+    """Why a story is linked to a move, in words: `about Nvidia`, `via OpenAI (investor)`,
+    `sector basket: Chips and export controls` (theme keys become their labels)."""
+    t = i18n.labels(lang)
+    via = story.via or ""
+    if story.link_type == "theme":
+        label = theme_labels.get(via) or via.replace("_", " ").capitalize()
+        return t["link_theme"].format(via=label)
+    if story.link_type == "exposure":
+        relation = t.get(f"rel_{story.relation}") if story.relation else None
+        if relation:
+            return t["link_exposure"].format(via=via, relation=relation)
+        return t["link_exposure_plain"].format(via=via)
+    key = f"link_{story.link_type}"
+    if key in t and via:
+        return t[key].format(via=via)
+    return story.link_type
 
 
 def render_html(
@@ -200,6 +222,7 @@ def render_html(
                 )
     t = i18n.labels(lang)
     env = _environment(lang)
+    env.filters["link"] = lambda story: link_words(story, lang, context.theme_labels)
     html = env.get_template("weekly.html").render(
         c=context,
         t=t,

@@ -103,7 +103,9 @@ def test_demo_end_to_end_names_nvidias_deepseek_move(tmp_path: Path, cli) -> Non
     pdf_text = "\n".join(p.extract_text() for p in pages)
     flat = " ".join(pdf_text.split())
     assert "NVDA" in flat
-    # The market-moves row: NVDA, its session and its day-0 abnormal return as the report prints it.
+    # The market-moves row: NVDA, its session, its raw day-0 return (-16.97%) and its day-0
+    # abnormal return as the report prints them.
     shown = f"{abs(ar) * 100:.1f}%"
-    assert re.search(rf"NVDA .{{0,40}}2025-01-27 [−-]{re.escape(shown)}", flat), flat[:3000]
+    row = rf"NVDA .{{0,40}}2025-01-27 [−-]17\.0% [−-]{re.escape(shown)}"
+    assert re.search(row, flat), flat[:3000]
     assert "16.97%" in flat  # the story behind the move

@@ -20,6 +20,7 @@ from db.models import (
     Article,
     Embedding,
     Entity,
+    Exposure,
     Instrument,
     Mention,
     Price,
@@ -36,10 +37,20 @@ WEEK = iso_week("2025-W05")
 ACCENTED = "DeepSeek ébranle les géants américains de l'IA à Wall Street"
 THEME_LABELS = {
     "compute_efficiency": "Compute efficiency",
-    "chips": "Chips and export controls",
+    "chips_export": "Chips and export controls",
     "capex": "AI capital spending",
 }
+THEME_LABELS_FR = {
+    "compute_efficiency": "Efficacité du calcul",
+    "chips_export": "Puces et contrôles à l'exportation",
+    "capex": "Investissements IA",
+}
 DIM = 8
+HOMEPAGES = {
+    "wire-one": "https://www.thewire.example/",
+    "tech-ledger": "https://ledger.example/",
+    "gazette-tech": "https://gazette.example/",
+}
 
 
 def _at(day: dt.date, hour: int = 14) -> dt.datetime:
@@ -64,7 +75,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
     """Fill every table the briefing reads with a small, hand-made week and its history."""
     with sessions.begin() as s:
         src = {
-            name: Source(name=name, kind="feed", language=lang)
+            name: Source(name=name, kind="feed", language=lang, homepage=HOMEPAGES[name])
             for name, lang in [("wire-one", "en"), ("tech-ledger", "en"), ("gazette-tech", "fr")]
         }
         s.add_all(src.values())
@@ -76,18 +87,25 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
             "openai": Entity(key="openai", name="OpenAI", type="ai_lab"),
         }
         s.add_all(ent.values())
-        for ticker, name in [("NVDA", "NVIDIA Corp"), ("MSFT", "Microsoft Corp"), ("SMH", None)]:
+        for ticker, name in [
+            ("NVDA", "NVIDIA Corp"),
+            ("MSFT", "Microsoft Corp"),
+            ("AVGO", "Broadcom Inc"),
+            ("SMH", None),
+        ]:
             s.add(Instrument(ticker=ticker, name=name, kind="etf" if name is None else "equity"))
         s.flush()
+        # MSFT is an investor in OpenAI: OpenAI stories reach MSFT as exposure links.
+        s.add(Exposure(entity_id=ent["openai"].id, ticker="MSFT", relation="investor", weight=0.5))
 
         # Prices: NVDA falls 17% on Monday 27 January; SMH falls 9%; ASML has no prices at all.
         days = _sessions_between(dt.date(2024, 12, 2), dt.date(2025, 2, 14))
-        level = {"NVDA": 140.0, "MSFT": 420.0, "SMH": 250.0}
+        level = {"NVDA": 140.0, "MSFT": 420.0, "AVGO": 220.0, "SMH": 250.0}
         for i, day in enumerate(days):
             for ticker in level:
                 drift = 1 + 0.004 * math.sin(i + len(ticker))
                 if day == dt.date(2025, 1, 27):
-                    drift = {"NVDA": 0.83, "SMH": 0.91, "MSFT": 0.979}[ticker]
+                    drift = {"NVDA": 0.83, "SMH": 0.91, "MSFT": 0.979, "AVGO": 0.83}[ticker]
                 level[ticker] *= drift
                 s.add(Price(ticker=ticker, date=day, close=level[ticker], source="test"))
 
@@ -108,7 +126,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "en",
                 dt.date(2025, 1, 27),
                 {"nvidia": -1, "deepseek": 0},
-                {"compute_efficiency": 0.7, "chips": 0.5},
+                {"compute_efficiency": 0.7, "chips_export": 0.5},
                 _vec(1, 0.1),
             ),
             (
@@ -153,7 +171,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "en",
                 dt.date(2025, 1, 29),
                 {"asml": 1},
-                {"chips": 0.9},
+                {"chips_export": 0.9},
                 _vec(0, 0, 0, 0, 1),
             ),
             (
@@ -162,7 +180,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "en",
                 dt.date(2025, 1, 28),
                 {"nvidia": 1},
-                {"chips": 0.5},
+                {"chips_export": 0.5},
                 _vec(0, 0, 0, 0, 0, 1),
             ),
         ]
@@ -186,7 +204,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "en",
                 dt.date(2025, 1, 23),
                 {"nvidia": 1},
-                {"chips": 0.8},
+                {"chips_export": 0.8},
                 None,
             ),
             (
@@ -195,7 +213,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 "fr",
                 dt.date(2025, 1, 21),
                 {"nvidia": 1},
-                {"chips": 0.7},
+                {"chips_export": 0.7},
                 None,
             ),
         ]
@@ -203,14 +221,17 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
         for n, (title, source, lang, day, stances, themes, vector) in enumerate(
             week_articles + prev_articles
         ):
+            # The Rebound story is known only to the day; the French site names itself.
+            day_only = title.startswith("Nvidia rebounds")
             a = Article(
                 url=f"https://news.example/{source}/{n}",
                 source_id=src[source].id,
+                site_name="La Gazette Tech" if source == "gazette-tech" else None,
                 title=title,
                 text=title,
                 language=lang,
-                published_at=_at(day, 8 + n % 8),
-                published_precision="exact",
+                published_at=_at(day, 0 if day_only else 8 + n % 8),
+                published_precision="day" if day_only else "exact",
                 content_hash=f"h{n}",
                 status="analysed",
             )
@@ -250,6 +271,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
             cars: dict,
             link: str = "direct",
             via: str | None = None,
+            raw: float | None = None,
         ) -> None:
             for (w0, w1), (car, t) in cars.items():
                 s.add(
@@ -262,7 +284,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                         link_type=link,
                         link_weight=1.0,
                         via=via,
-                        raw_return=ar,
+                        raw_return=ar if raw is None else raw,
                         abnormal_return=ar,
                         car=car,
                         t_stat=t,
@@ -272,19 +294,39 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                 )
 
         nvda_cars = {
-            (0, 0): (-0.168, -7.2),
+            (0, 0): (-0.068, -3.2),
             (0, 1): (-0.155, -4.7),
             (-1, 1): (-0.149, -3.7),
             (0, 5): (-0.121, -2.1),
         }
+        # NVDA fell 17% on the day, SMH 9%: the abnormal return is -6.8%.
         for title in list(made)[:3]:
-            react(made[title], "NVDA", dt.date(2025, 1, 27), -0.168, nvda_cars, via="NVIDIA")
+            react(
+                made[title],
+                "NVDA",
+                dt.date(2025, 1, 27),
+                -0.068,
+                nvda_cars,
+                via="NVIDIA",
+                raw=-0.17,
+            )
+        # AVGO's move reaches it only through the chips theme basket (a story about Nvidia).
+        react(
+            made["Nvidia loses record market value after DeepSeek shock"],
+            "AVGO",
+            dt.date(2025, 1, 27),
+            -0.062,
+            {(0, 1): (-0.07, -2.0), (0, 0): (-0.062, -2.4)},
+            link="theme",
+            via="chips_export",
+            raw=-0.17,
+        )
         react(
             made["Nvidia rebounds as buyers return to AI chips"],
             "NVDA",
             dt.date(2025, 1, 28),
-            0.071,
-            {(0, 1): (0.052, 1.8), (0, 0): (0.071, 2.9)},
+            0.041,
+            {(0, 1): (0.052, 1.8), (0, 0): (0.041, 2.9)},
             via="NVIDIA",
         )
         react(
@@ -337,7 +379,7 @@ def build_week(sessions: sessionmaker[Session], extra_titles: tuple[str, ...] = 
                     confidence=0.7,
                 )
             )
-            s.add(Theme(article_id=a.id, theme="chips", score=0.8))
+            s.add(Theme(article_id=a.id, theme="chips_export", score=0.8))
             car = 0.012 * label + 0.002 * k
             react(a, "NVDA", day, car, {(0, 1): (car, 1.0)}, via="NVIDIA")
 
@@ -380,7 +422,7 @@ def test_weekly_pdf_has_every_section_the_top_mover_and_accents(
     ]:
         assert section in text, section
     assert "2025-W05" in text
-    assert "NVDA" in text and "-16.8%" in text and "-15.5%***" in text
+    assert "NVDA" in text and "-6.8%" in text and "-15.5%***" in text
     assert "No price data this week for: ASML" in text
     assert ACCENTED in text
     assert "Compute efficiency" in text and "Too few events" in text
@@ -416,8 +458,8 @@ def test_context_top_mover_shares_one_move_and_ranks_stories(
     assert (top.ticker, top.event_date, top.n_stories) == ("NVDA", dt.date(2025, 1, 27), 3)
     assert top.main_car is not None and significance_stars(top.main_car.t_stat) == "***"
     assert {s.stance for s in top.stories} == {-1}
-    assert [m.ticker for m in c.moves] == ["NVDA", "MSFT"]  # one move per ticker
-    msft = c.moves[1]
+    assert [m.ticker for m in c.moves] == ["NVDA", "AVGO", "MSFT"]  # one move per ticker
+    msft = c.moves[2]
     assert {s.link_type for s in msft.stories} == {"direct", "exposure"}
     assert c.charts and c.charts[0].ticker == "NVDA" and c.charts[0].benchmark == "SMH"
     assert c.top_stories[0].n_sources == 3  # the DeepSeek cluster spans three sources
@@ -525,7 +567,7 @@ def test_french_labels(week_db: sessionmaker[Session], tmp_path: Path) -> None:
         "Synthèse des réactions",
         "Annexe",
         "27 janvier 2025",
-        "-16,8",
+        "-6,8",
     ]:
         assert label in text, label
     assert "Market moves" not in text
@@ -552,3 +594,227 @@ def test_cli_report_weekly_list_and_mistakes(
         r = cli("--db", sqlite_url, "report", "weekly", *args, "-o", str(tmp_path / "x.pdf"))
         assert r.exit_code == 2 and message in r.stderr, (args, r.stderr)
         assert r.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# What a reader sees (issue 15, items 15-19): PDF text and word boxes, in English and French.
+
+
+def _pages(path: Path) -> list[str]:
+    return [_norm(page.extract_text() or "") for page in PdfReader(str(path)).pages]
+
+
+def _render(sessions: sessionmaker[Session], tmp_path: Path, lang: str) -> tuple[Path, list[str]]:
+    pdf = tmp_path / f"w05-{lang}.pdf"
+    labels = THEME_LABELS if lang == "en" else THEME_LABELS_FR
+    render_weekly(sessions, WEEK.start, WEEK.end, lang=lang, pdf_path=pdf, theme_labels=labels)
+    return pdf, _pages(pdf)
+
+
+WORDS = {
+    "en": {
+        "basket": "sector basket: Chips and export controls",
+        "direct": "about NVIDIA",
+        "exposure": "via OpenAI (investor)",
+        "one_article": "28 January 2025 · 1 article",
+        "gap": (
+            "NVDA moved -17.0% on 27 January 2025, while its benchmark SMH moved -9.0% in the "
+            "same session: against the benchmark the move is -6.8%."
+        ),
+        "marks": "Coloured marks on 27 January 2025: the 3 stories listed below, by stance.",
+        "basket_title": "Moves linked only through a sector basket",
+        "weaker": "Weaker evidence",
+        "flag": "sector basket only",
+        "continued": "Narratives, continued",
+    },
+    "fr": {
+        "basket": "panier sectoriel : Puces et contrôles à l'exportation",
+        "direct": "sur NVIDIA",
+        "exposure": "via OpenAI (investisseur)",
+        "one_article": "28 janvier 2025 · 1 article",
+        "gap": (
+            "NVDA a varié de -17,0 % le 27 janvier 2025, et son indice de référence SMH de "
+            "-9,0 % sur la même séance : face à l'indice, le mouvement est de -6,8 %."
+        ),
+        "marks": "Repères colorés le 27 janvier 2025 : un par article listé ci-dessous (3 articles)",
+        "basket_title": "Mouvements rattachés par un panier sectoriel seulement",
+        "weaker": "Indice plus faible",
+        "flag": "panier sectoriel seul",
+        "continued": "Récits (suite)",
+    },
+}
+
+
+def _nb(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_no_internal_names_on_the_pages(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Item 15: theme keys, link types and source slugs become words."""
+    _, pages = _render(week_db, tmp_path, lang)
+    text = _nb(" ".join(pages))
+    w = WORDS[lang]
+    assert w["basket"] in text and w["direct"] in text and w["exposure"] in text
+    for internal in ("chips_export", "compute_efficiency", "wire-one", "tech-ledger", "gazette-"):
+        assert internal not in text, internal
+    # Sites by name: the page's own site name, else the host of the source's homepage.
+    assert "La Gazette Tech" in text and "thewire.example" in text and "ledger.example" in text
+    assert not re.search(r"(OpenAI|NVIDIA|Microsoft) ?(exposure|exposition|direct)\b", text)
+
+
+def _word_boxes(pdf: Path, page: int) -> tuple[float, list[tuple[str, float, float]]]:
+    """(page width, [(word, xMin, xMax)]) of one page, from poppler's pdftotext -bbox."""
+    import shutil
+    import subprocess
+    import xml.etree.ElementTree as ET
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    root = ET.fromstring(out.replace('xmlns="http://www.w3.org/1999/xhtml"', ""))
+    page_el = root.find(".//page")
+    assert page_el is not None
+    words = [
+        (w.text or "", float(w.get("xMin", 0)), float(w.get("xMax", 0)))
+        for w in page_el.iter("word")
+    ]
+    return float(page_el.get("width", 0)), words
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_layout_margins_plurals_times_and_breaks(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Item 16: the cover inside its margins, plurals, no 00:00, no orphan list heading, no
+    forced break before the appendix."""
+    pdf, pages = _render(week_db, tmp_path, lang)
+    width, words = _word_boxes(pdf, 1)
+    margin = 15 / 25.4 * 72  # 15 mm, the page's side margins
+    assert words and max(x1 for _, _, x1 in words) <= width - margin + 0.5
+    assert min(x0 for _, x0, _ in words) >= margin - 0.5
+    text = " ".join(pages)
+    assert WORDS[lang]["one_article"] in text
+    assert not re.search(r"\b1 articles\b", text)
+    assert "00:00" not in text  # the rebound story is known only to the day
+    rising, fading = ("Rising", "Fading") if lang == "en" else ("En hausse", "En recul")
+    assert any(rising in p and fading in p for p in pages)  # kept side by side, one block
+    appendix = "Appendix" if lang == "en" else "Annexe"
+    method = "Method" if lang == "en" else "Méthode"
+    assert any(appendix in p and method in p for p in pages)  # no near-empty page between
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_table_across_pages_says_continued(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Item 16: a table that breaks repeats its header, announced as continued, on the pages
+    after the one where it starts, and only there."""
+    from reports.context import ThemeRow
+    from reports.render import render_html
+
+    labels = THEME_LABELS if lang == "en" else THEME_LABELS_FR
+    c = build_weekly_context(week_db, WEEK.start, WEEK.end, theme_labels=labels)
+    c.themes = [ThemeRow(f"t{i}", f"Theme number {i}", 80 - i, 3, 0.4, 0.1) for i in range(80)]
+    html, _ = render_html(c, lang, tmp_path / "assets", "assets/")
+    pages_n, _ = write_pdf(html, tmp_path / "assets", tmp_path, tmp_path / "long.pdf")
+    pages = _pages(tmp_path / "long.pdf")
+    cont = WORDS[lang]["continued"]
+    header = "THEME" if lang == "en" else "THÈME"
+    # Table rows (label, articles), not the cover's rising list.
+    first = next(i for i, p in enumerate(pages) if "Theme number 0 80 " in p)
+    last = next(i for i, p in enumerate(pages) if "Theme number 79 1 " in p)
+    assert last > first + 1 and pages_n == len(pages)
+    marker = ", continued" if lang == "en" else "(suite)"
+    assert marker not in pages[first]
+    for p in pages[first + 1 : last + 1]:
+        assert cont in p and header in p
+    # No other table of this week breaks: no page after the long one announces a continuation.
+    assert all(marker not in p for p in pages[last + 1 :])
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_every_top_mover_is_charted_and_its_marks_are_its_stories(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Item 17: a chart per top move with stories; the chart's coloured marks are the listed
+    stories, one each with its stance, and the caption counts them and the other ticks."""
+    c = build_weekly_context(week_db, WEEK.start, WEEK.end, theme_labels=THEME_LABELS)
+    assert [m.ticker for m in c.moves if m.stories] == [s.ticker for s in c.charts]
+    for move, series in zip(c.moves, c.charts, strict=True):
+        assert [(m.day, m.stance) for m in series.listed] == [
+            (st.event_date, st.stance) for st in move.stories
+        ]
+    nvda = c.charts[0]
+    # the rebound (28 January) and the three history stories within the drawn four weeks
+    assert nvda.ticker == "NVDA" and len(nvda.others) == 4
+    _, pages = _render(week_db, tmp_path, lang)
+    text = _nb(" ".join(pages))
+    assert WORDS[lang]["marks"] in text
+    from reports.render import render_html
+
+    html, files = render_html(c, lang, tmp_path / "assets", "assets/")
+    assert files == [f"assets/chart-{t}.png" for t in ("NVDA", "AVGO", "MSFT")]
+    assert html.count('<img class="chart"') == 3
+    assert all((tmp_path / f).stat().st_size > 5_000 for f in files)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_cover_explains_raw_against_abnormal_and_basket_moves_stand_apart(
+    week_db: sessionmaker[Session], tmp_path: Path, lang: str
+) -> None:
+    """Items 18 and 19: the cover explains NVDA's -17% day against its -6.8% abnormal return;
+    AVGO, linked only through the chips basket, is flagged and shown after the direct links."""
+    _, pages = _render(week_db, tmp_path, lang)
+    cover = _nb(pages[0])
+    w = WORDS[lang]
+    assert w["gap"] in cover
+    assert w["flag"] in cover
+    text = _nb(" ".join(pages[1:]))
+    assert w["basket_title"] in text and w["weaker"] in text
+    details = text.split(w["basket_title"])
+    # In the moves table and in the detail sections, AVGO comes after the group title.
+    assert "AVGO" not in details[0] and "AVGO" in details[-1]
+    assert "NVDA" in details[0] and "MSFT" in details[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_theme_key_reaches_the_briefing_with_its_label(lang: str) -> None:
+    """The labels come from nlp.themes through airace.stages (reports never imports nlp): every
+    stored theme key has a label in both languages, so none is shown as a key."""
+    from airace.stages import theme_labels
+    from nlp.themes import THEMES
+
+    labels = theme_labels(lang)
+    assert labels is not None and set(labels) == set(THEMES)
+    assert all(label and "_" not in label and label != key for key, label in labels.items())
+
+
+def test_counts_take_the_form_of_their_number() -> None:
+    from reports.i18n import count, noun
+
+    assert [count(n, "article", "en") for n in (0, 1, 2)] == [
+        "0 articles",
+        "1 article",
+        "2 articles",
+    ]
+    assert [count(n, "article", "fr") for n in (0, 1, 2)] == [
+        "0 article",
+        "1 article",
+        "2 articles",
+    ]
+    assert count(1, "story", "en") == "1 story" and count(3, "story", "en") == "3 stories"
+    assert noun(1, "entity_tracked", "fr") == "entité suivie"
+    assert count(1200, "source", "fr") == "1\u202f200 sources"
