@@ -169,13 +169,23 @@ def long_short_chart(
         ax.spines["bottom"].set_color("#b9bec7")
         ax.tick_params(colors="#4a5260", length=2)
         sep = "," if lang == "fr" else "."
+        # Whole percents repeat ("-2 %, -2 %") when the curve spans a few points: one decimal then.
+        span = (max(values) - min(values)) if values else 0.0
+        decimals = 1 if span < 6 else 0
         ax.yaxis.set_major_formatter(
-            FuncFormatter(lambda v, _pos: f"{v:+.0f}\u202f%".replace(".", sep).replace("-", "−"))
+            FuncFormatter(
+                lambda v, _pos: f"{v:+.{decimals}f}\u202f%".replace(".", sep).replace("-", "−")
+            )
         )
-        locator = mdates.AutoDateLocator(maxticks=8)
+        # Months repeat on a curve of a few weeks: day and month then, one tick per day at most.
+        short = bool(days) and (max(days) - min(days)).days < 75
+        locator = mdates.AutoDateLocator(minticks=2, maxticks=8)
+        if short:
+            locator.intervald[mdates.DAILY] = [1, 2, 7, 14]
         ax.xaxis.set_major_locator(locator)
+        label = _short_date if short else _month_year
         ax.xaxis.set_major_formatter(
-            FuncFormatter(lambda x, _pos: _month_year(mdates.num2date(x).date(), lang))
+            FuncFormatter(lambda x, _pos: label(mdates.num2date(x).date(), lang))
         )
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
