@@ -423,7 +423,10 @@ def parse_window(value: str) -> tuple[int, int]:
     parts = value.replace("..", ",").split(",")
     if len(parts) != 2:
         raise ValueError(f"window must look like 0,1 or -1,1, got {value!r}")
-    start, end = (int(p.strip()) for p in parts)
+    try:
+        start, end = (int(p.strip()) for p in parts)
+    except ValueError:
+        raise ValueError(f"window must look like 0,1 or -1,1, got {value!r}") from None
     if start > end:
         raise ValueError(f"window start {start} is after its end {end}")
     return start, end
@@ -539,6 +542,23 @@ def _stances_for(
         out[(r.article_id, _fold(r.name))] = value
         out[(r.article_id, _fold(r.key))] = value
     return out
+
+
+def has_articles(session: Session) -> bool:
+    """True when the database holds at least one article."""
+    return session.scalar(select(Article.id).limit(1)) is not None
+
+
+def newest_article_day(session: Session) -> dt.date | None:
+    """The UTC day of the newest dated article, or None when no article has a date."""
+    newest = session.scalar(select(func.max(Article.published_at)))
+    if newest is None:
+        return None
+    if isinstance(newest, str):  # a driver returning the raw text of an aggregate
+        newest = dt.datetime.fromisoformat(newest)
+    if newest.tzinfo is not None:
+        newest = newest.astimezone(dt.UTC)
+    return newest.date()
 
 
 def store_counts(session: Session) -> tuple[dict[str, int], int]:

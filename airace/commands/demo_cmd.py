@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,13 +117,6 @@ def print_summary(result: DemoResult) -> None:
         console.print(f"  {cmd}")
 
 
-def _quiet_libraries() -> None:
-    """No model-loading progress bars nor font-subsetting warnings among the demo's lines."""
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    for name in ("weasyprint", "fontTools"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
 def demo_cmd(
     ctx: typer.Context,
     out: Path = typer.Option(
@@ -163,8 +154,6 @@ def demo_cmd(
     if db is None and appctx.origins.get("database_url") == "cli":
         db = appctx.settings.database_url  # `airace --db URL demo`
     settings = appctx.settings.replace(report_language=lang or appctx.settings.report_language)
-    if not appctx.verbose:
-        _quiet_libraries()
     display = StageDisplay()
     ok = False
     try:
