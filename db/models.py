@@ -221,6 +221,29 @@ class Mention(Base):
     )
 
 
+class EntityDay(Base):
+    """Per entity and UTC day of publication: what its articles' mentions and stances add up to.
+
+    A rollup of `mentions` and `stances` (joined to `articles.published_at`), kept in step by
+    db.entity_days whenever an article's analysis is written or cleared, so `query entities`
+    reads a few rows per entity and day instead of every mention of the period. Undated
+    articles are not counted (they fall in no period). `stanced` counts the articles with a
+    stance toward the entity; net stance is (favourable - unfavourable) / stanced.
+    """
+
+    __tablename__ = "entity_days"
+
+    entity_id: Mapped[int] = mapped_column(
+        ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+    mentions: Mapped[int] = mapped_column(Integer, default=0)
+    stanced: Mapped[int] = mapped_column(Integer, default=0)
+    favourable: Mapped[int] = mapped_column(Integer, default=0)
+    unfavourable: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Stance(Base):
     """Article x entity: the article's stance toward the entity, score in [-1, 1], label -1/0/+1."""
 
