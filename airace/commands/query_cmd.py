@@ -377,9 +377,10 @@ def search_cmd(
 ) -> None:
     """Semantic search over articles blended with keyword matching (names, tickers exactly).
 
-    Uses the `embedding_model` setting; only vectors of that model are compared.
-    JSON fields: id, url, title, source, language, published_at, score (fused),
-    similarity (cosine), semantic_rank, keyword_rank.
+    Uses the `embedding_model` setting; only vectors of that model are compared. A ticker,
+    name or alias in the text also finds the articles linked to that entity (NVDA: the Nvidia
+    stories). JSON fields: id, url, title, source, language, published_at, score (fused),
+    similarity (cosine), semantic_rank, keyword_rank, entity_rank.
 
     Example: airace search "cheaper training of reasoning models" --limit 5
     """
@@ -406,9 +407,10 @@ def search_cmd(
             "id": r["id"],
             "date": _day(r["published_at"]),
             "source": _short(r["source"], 14),
-            "title": _short(r["title"], _room(56)),
+            "title": _short(r["title"], _room(62)),
             "sim": "" if r["similarity"] is None else f"{r['similarity']:.2f}",
             "kw": r["keyword_rank"] or "",
+            "ent": r["entity_rank"] or "",
         }
         for r in rows
     ]
@@ -418,7 +420,7 @@ def search_cmd(
         SEARCH_FIELDS,
         none=none,
         table=table,
-        table_columns=["id", "date", "source", "title", "sim", "kw"],
+        table_columns=["id", "date", "source", "title", "sim", "kw", "ent"],
     )
 
 
