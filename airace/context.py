@@ -87,8 +87,10 @@ def check_database_url(url: str, *, must_exist: bool) -> None:
     path = Path(name).expanduser()
     if path.is_file():
         return
+    hint = START_HINT
+    demo = Path.cwd() / "airace-demo" / "airace.db"
+    if demo.is_file() and demo.resolve() != path.resolve():
+        hint = f"the demo's is {demo}: export AIRACE_DATABASE_URL=sqlite:///{demo.resolve()}"
     if not path.parent.is_dir():
-        raise UserError(
-            f"no database at {path} (folder {path.parent} does not exist): {START_HINT}"
-        )
-    raise UserError(f"no database at {path}: {START_HINT}")
+        raise UserError(f"no database at {path} (folder {path.parent} does not exist): {hint}")
+    raise UserError(f"no database at {path}: {hint}")

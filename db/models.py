@@ -215,9 +215,11 @@ class Mention(Base):
     salience: Mapped[float] = mapped_column(Float)
     surface: Mapped[str | None] = mapped_column(String(200))  # most frequent surface form
 
-    # covering index for mention counts per period
+    # covering index for mention counts per period; an entity's most salient mentions first
+    # (airace search: the articles linked to an entity the query names)
     __table_args__ = (
         Index("ix_mentions_article_entity_count", "article_id", "entity_id", "count"),
+        Index("ix_mentions_entity_salience", "entity_id", "salience", "article_id"),
     )
 
 

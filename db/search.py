@@ -206,27 +206,28 @@ def entity_search(
     since: dt.datetime | None = None,
 ) -> list[EntityHit]:
     """Articles linked to an entity the query names (see `named_entities`), the ones where it is
-    most salient first, then the newest."""
+    most salient first, then the newest (highest id).
+
+    One ordered, limited read per entity on ix_mentions_entity_salience (migration 0009), so a
+    popular entity costs `limit` rows, not all its mentions; the lists are merged here.
+    """
     from db.models import Article, Mention
 
-    ids = named_entities(session, query)
-    if not ids:
-        return []
-    stmt = (
-        select(Mention.article_id, Mention.entity_id, Mention.salience)
-        .join(Article, Article.id == Mention.article_id)
-        .where(Mention.entity_id.in_(ids))
-    )
-    if since is not None:
-        stmt = stmt.where(Article.published_at >= since)
-    newest = Article.published_at.desc()
-    if session.get_bind().dialect.name == "postgresql":
-        newest = newest.nulls_last()
-    stmt = stmt.order_by(Mention.salience.desc(), newest, Mention.article_id.desc())
+    hits: list[tuple[float, int, int]] = []
+    for eid in named_entities(session, query):
+        stmt = select(Mention.salience, Mention.article_id).where(Mention.entity_id == eid)
+        if since is not None:
+            stmt = stmt.where(
+                select(Article.id)
+                .where(Article.id == Mention.article_id, Article.published_at >= since)
+                .exists()
+            )
+        stmt = stmt.order_by(Mention.salience.desc(), Mention.article_id.desc()).limit(limit)
+        hits.extend((float(sal), int(aid), eid) for sal, aid in session.execute(stmt))
+    hits.sort(key=lambda h: (-h[0], -h[1]))
     seen: dict[int, int] = {}
-    for aid, eid, _ in session.execute(stmt.limit(limit * 4)):
-        if aid not in seen:
-            seen[aid] = eid
+    for _, aid, eid in hits:
+        seen.setdefault(aid, eid)
         if len(seen) == limit:
             break
     return [EntityHit(aid, n + 1, eid) for n, (aid, eid) in enumerate(seen.items())]
