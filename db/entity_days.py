@@ -11,8 +11,10 @@ None when no article of the period has a stance toward it (docs/queries.md).
 The rollup holds, per (entity, UTC day of publication), the articles mentioning the entity, their
 mention count, and the articles with a stance toward it (all, favourable, unfavourable). It is
 kept by deltas: `clear_analysis` subtracts what an article's rows added before they are deleted,
-`save_analysis` adds the new rows (db/entities.py calls both). Deltas are upserts that add, so
-concurrent analysis workers on PostgreSQL never overwrite each other's counts. `rebuild` computes
+`save_analysis` adds the new rows (db/entities.py calls both). A transaction's deltas are summed
+in the session and written just before it commits, as one upsert that adds, in key order: so
+concurrent analysis workers on PostgreSQL never overwrite each other's counts, hold the rollup's
+rows only for the commit, and always lock them in the same order (no deadlock). `rebuild` computes
 the whole table from mentions and stances (migration 0009's backfill, the synthetic generator,
 tests).
 """
@@ -24,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, event, select, text
 from sqlalchemy.orm import Session
 
 from db.models import Article, EntityDay, Mention, Stance
@@ -99,10 +101,9 @@ def subtract_articles(session: Session, article_ids: Sequence[int]) -> None:
         select(Stance.article_id, Stance.entity_id, Stance.label).where(Stance.article_id.in_(ids))
     ):
         labels[aid].append((eid, label))
-    delta = _new_delta()
+    delta = pending(session)
     for aid in set(mentions) | set(labels):
         add_rows(delta, days.get(aid), mentions.get(aid, []), labels.get(aid, []), sign=-1)
-    apply(session, delta)
 
 
 def add_article(
@@ -113,9 +114,35 @@ def add_article(
 ) -> None:
     """Count one article's new (entity_id, count) mentions and (entity_id, label) stances."""
     day = utc_day(session.scalar(select(Article.published_at).where(Article.id == article_id)))
-    delta = _new_delta()
-    add_rows(delta, day, mentions, stance_labels)
-    apply(session, delta)
+    add_rows(pending(session), day, mentions, stance_labels)
+
+
+_PENDING = "airace_entity_days_delta"
+
+
+def pending(session: Session) -> Delta:
+    """The deltas of this session's transaction, written by `write_pending` before it commits."""
+    delta: Delta | None = session.info.get(_PENDING)
+    if delta is None:
+        delta = session.info[_PENDING] = _new_delta()
+    return delta
+
+
+def write_pending(session: Session) -> None:
+    """Apply and forget the transaction's deltas (also called before every commit)."""
+    delta = session.info.pop(_PENDING, None)
+    if delta:
+        apply(session, delta)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def apply(session: Session, delta: Delta) -> None:

@@ -170,6 +170,23 @@ def test_analysis_keeps_the_rollup_in_step(db_url: str) -> None:
         engine.dispose()
 
 
+def test_a_rolled_back_analysis_adds_nothing(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    ids = populate(sessions)
+    with sessions() as s:
+        before = _rollup(s)
+    with sessions() as s:  # one session: a failed batch, then the next one commits
+        clear_analysis(s, [ids["deepseek"]])
+        s.rollback()
+        s.add(Article(url="https://example.org/x", title="x", text="x", content_hash="x"))
+        s.commit()
+    with sessions() as s:
+        assert _rollup(s) == before
+    engine.dispose()
+
+
 def test_the_migration_backfills_the_rollup(sqlite_url: str) -> None:
     from db.migrations import upgrade as migrate
 
