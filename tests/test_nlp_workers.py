@@ -8,6 +8,7 @@ keep the last write.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -71,6 +72,8 @@ def _articles() -> list[Article]:
                 text=body,
                 language=lang,
                 content_hash=f"w{i}",
+                # five days, so the workers add to shared entity_days rows
+                published_at=dt.datetime(2025, 1, 20 + i % 5, 12, tzinfo=dt.UTC),
             )
         )
     return out
