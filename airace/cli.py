@@ -9,6 +9,7 @@ commands that need them so `airace --help` stays fast.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -60,6 +61,8 @@ def root(
     ),
 ) -> None:
     """Global options apply to every command."""
+    if verbose < 2:
+        quiet_libraries()
     if db and "://" not in db:
         db = f"sqlite:///{Path(db).expanduser()}"  # a bare path means a SQLite file
     loaded = load_settings_with_origins(config, overrides={"database_url": db})
@@ -75,6 +78,20 @@ def root(
         verbose=verbose,
     )
     ctx.call_on_close(ctx.obj.close)
+
+
+def quiet_libraries() -> None:
+    """No third-party progress bars or chatter in normal output (-vv shows them).
+
+    Hugging Face libraries read these variables when first imported, which happens later, inside
+    the commands that load a model; a child process (the crawler) inherits them. A variable the
+    user has set wins.
+    """
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # "Loading weights 0/103"
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # its fork warning
+    for name in ("weasyprint", "fontTools", "sentence_transformers", "transformers"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 for _module in COMMAND_MODULES:

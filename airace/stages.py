@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from nlp.annotate import Analyzer
     from nlp.embeddings import Embedder
     from nlp.kb import KnowledgeBase
+    from nlp.query_encoder import NumpyMiniLM
     from nlp.stories import StoriesSummary
     from reports.render import ReportResult
 
@@ -137,14 +138,22 @@ def load_analyzer(settings: Settings, *, embeddings: bool = True) -> Analyzer:
     return analyzer
 
 
-def search_encoder(settings: Settings) -> Embedder:
-    """The embedding model of settings.embedding_model, for `airace search` (loaded lazily)."""
+def search_encoder(settings: Settings) -> Embedder | NumpyMiniLM:
+    """The query encoder of settings.embedding_model, for `airace search`.
+
+    The bundled all-MiniLM-L6-v2 runs on numpy (nlp/query_encoder.py: same vectors, no torch to
+    import, so a cold `airace search` answers in well under 2 s); other models load through
+    sentence-transformers.
+    """
     model = settings.embedding_model
     try:
+        from nlp import query_encoder
         from nlp.embeddings import Embedder
     except ImportError as e:  # the nlp package is missing a piece: search by keywords
         raise UserError(f"the embedding model cannot be loaded ({e}); try --keywords-only") from e
     try:
+        if query_encoder.supports(model):
+            return query_encoder.NumpyMiniLM(model)
         return Embedder(model)
     except (OSError, ValueError, RuntimeError) as e:  # nlp.embeddings.EmbeddingError included
         raise UserError(f"cannot load embedding model {model!r}: {e}") from None

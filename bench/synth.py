@@ -170,7 +170,12 @@ class _Writer:
         self.conn.commit()
 
     def finish(self) -> None:
+        from db.entity_days import rebuild_sql
+
         cur = self.conn.cursor()
+        # The per-day entity rollup that analyze keeps in step, built from what was written.
+        cur.execute("DELETE FROM entity_days")
+        cur.execute(rebuild_sql("sqlite" if self.sqlite else "postgresql"))
         if self.sqlite:
             self.conn.commit()
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -151,10 +151,14 @@ class StanceRow:
 
 
 def clear_analysis(session: Session, article_ids: Sequence[int]) -> None:
-    """Delete the mentions, stances, themes and embeddings of these articles."""
+    """Delete the mentions, stances, themes and embeddings of these articles (and take them out
+    of the entity_days rollup)."""
+    from db import entity_days
+
     ids = list(article_ids)
     if not ids:
         return
+    entity_days.subtract_articles(session, ids)
     for model in (Mention, Stance, Theme, Embedding):
         session.execute(delete(model).where(model.article_id.in_(ids)))  # type: ignore[attr-defined]
 
@@ -175,7 +179,15 @@ def save_analysis(
 
     `embedding` is (model name, dimension, little-endian float32 bytes) or None.
     """
+    from db import entity_days
+
     clear_analysis(session, [article_id])
+    entity_days.add_article(
+        session,
+        article_id,
+        [(m.entity_id, m.count) for m in mentions],
+        [(x.entity_id, x.label) for x in stances],
+    )
     for m in mentions:
         session.add(
             Mention(

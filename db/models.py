@@ -220,10 +220,35 @@ class Mention(Base):
     salience: Mapped[float] = mapped_column(Float)
     surface: Mapped[str | None] = mapped_column(String(200))  # most frequent surface form
 
-    # covering index for mention counts per period
+    # covering index for mention counts per period; an entity's most salient mentions first
+    # (airace search: the articles linked to an entity the query names)
     __table_args__ = (
         Index("ix_mentions_article_entity_count", "article_id", "entity_id", "count"),
+        Index("ix_mentions_entity_salience", "entity_id", "salience", "article_id"),
     )
+
+
+class EntityDay(Base):
+    """Per entity and UTC day of publication: what its articles' mentions and stances add up to.
+
+    A rollup of `mentions` and `stances` (joined to `articles.published_at`), kept in step by
+    db.entity_days whenever an article's analysis is written or cleared, so `query entities`
+    reads a few rows per entity and day instead of every mention of the period. Undated
+    articles are not counted (they fall in no period). `stanced` counts the articles with a
+    stance toward the entity; net stance is (favourable - unfavourable) / stanced.
+    """
+
+    __tablename__ = "entity_days"
+
+    entity_id: Mapped[int] = mapped_column(
+        ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+    mentions: Mapped[int] = mapped_column(Integer, default=0)
+    stanced: Mapped[int] = mapped_column(Integer, default=0)
+    favourable: Mapped[int] = mapped_column(Integer, default=0)
+    unfavourable: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Stance(Base):

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from db.models import Article, Entity, Mention, Reaction, Source, Stance, Theme
+from db.entity_days import net_stance
+from db.models import Article, Entity, EntityDay, Mention, Reaction, Source, Stance, Theme
 from db.stories import novel_article_filter
 
 # Stance labels as words, as the CLI takes them and prints them.
@@ -324,67 +325,58 @@ def entities(
     """The most-mentioned entities of [since, until] and their trend against the previous period.
 
     The previous period has the same number of days and ends the day before `since`. Defaults:
-    the last 7 days. `net_stance` is the mean stance score (-1..1) of the period's articles with a
-    stance toward the entity; `trend` is up | down | flat | new by article count.
+    the last 7 days. `net_stance` is (favourable - unfavourable) / articles with a stance toward
+    the entity (db.entity_days.net_stance, -1..1); `trend` is up | down | flat | new by article
+    count. Read from the entity_days rollup: one row per entity and day, so the work grows with
+    the number of days, not with the articles in them.
     """
     since, until = default_period(until, since)
     if since > until:
         raise ValueError(f"since {since} is after until {until}")
     days = (until - since).days + 1
-    cur_start = _day_start(since)
-    prev_start = _day_start(since - dt.timedelta(days=days))
-    end = _day_start(until + dt.timedelta(days=1))
-    current = Article.published_at >= cur_start
-    in_range = (Article.published_at >= prev_start, Article.published_at < end)
+    prev_start = since - dt.timedelta(days=days)
+    d = EntityDay
+    current = d.day >= since
 
-    # Two aggregates over the date range of articles (ix_articles_published_at), each reaching
-    # its rows by primary-key prefix: the work grows with the period, not with the table.
-    # Stances are summed on their own (a range per article) rather than looked up per mention.
-    counts = (
+    def now(column: Any) -> Any:
+        return func.sum(case((current, column), else_=0))
+
+    def before(column: Any) -> Any:
+        return func.sum(case((current, 0), else_=column))
+
+    agg = (
         select(
-            Mention.entity_id.label("entity_id"),
-            func.sum(case((current, 1), else_=0)).label("articles"),
-            func.sum(case((current, Mention.count), else_=0)).label("mentions"),
-            func.sum(case((current, 0), else_=1)).label("articles_prev"),
+            d.entity_id.label("entity_id"),
+            now(d.articles).label("articles"),
+            now(d.mentions).label("mentions"),
+            before(d.articles).label("articles_prev"),
+            now(d.stanced).label("stanced"),
+            now(d.favourable).label("favourable"),
+            now(d.unfavourable).label("unfavourable"),
+            before(d.stanced).label("stanced_prev"),
+            before(d.favourable).label("favourable_prev"),
+            before(d.unfavourable).label("unfavourable_prev"),
         )
-        .select_from(Article)
-        .join(Mention, Mention.article_id == Article.id)
-        .where(*in_range)
-        .group_by(Mention.entity_id)
+        .where(d.day >= prev_start, d.day <= until)
+        .group_by(d.entity_id)
     ).subquery()
     stmt = (
-        select(Entity.id, Entity.key, Entity.name, Entity.type, Entity.ticker, counts)
-        .join(counts, counts.c.entity_id == Entity.id)
-        .where(counts.c.articles > 0)
-        .order_by(counts.c.articles.desc(), counts.c.mentions.desc(), Entity.name)
+        select(Entity.id, Entity.key, Entity.name, Entity.type, Entity.ticker, agg)
+        .join(agg, agg.c.entity_id == Entity.id)
+        .where(agg.c.articles > 0)
+        .order_by(agg.c.articles.desc(), agg.c.mentions.desc(), Entity.name)
         .limit(limit)
     )
     if type:
         stmt = stmt.where(Entity.type == type)
-    top = session.execute(stmt).all()
-    if not top:
-        return []
-    stance_rows = session.execute(
-        select(
-            Stance.entity_id,
-            func.sum(case((and_(current, Stance.label == 1), 1), else_=0)).label("favourable"),
-            func.sum(case((and_(current, Stance.label == -1), 1), else_=0)).label("unfavourable"),
-            func.avg(case((current, Stance.score))).label("net_stance"),
-            func.avg(case((current, None), else_=Stance.score)).label("net_stance_prev"),
-        )
-        .select_from(Article)
-        .join(Stance, Stance.article_id == Article.id)
-        .where(*in_range)
-        .group_by(Stance.entity_id)
-    )
-    stances = {r.entity_id: r for r in stance_rows}
-    return [_entity_row(r, stances.get(r.id)) for r in top]
+    return [_entity_row(r) for r in session.execute(stmt)]
 
 
-def _entity_row(r: Any, st: Any) -> dict[str, Any]:
+def _entity_row(r: Any) -> dict[str, Any]:
     cur, prev = int(r.articles), int(r.articles_prev)
-    stance = st.net_stance if st is not None else None
-    stance_prev = st.net_stance_prev if st is not None else None
+    fav, unfav = int(r.favourable), int(r.unfavourable)
+    stance = net_stance(fav, unfav, int(r.stanced))
+    stance_prev = net_stance(int(r.favourable_prev), int(r.unfavourable_prev), int(r.stanced_prev))
     if prev == 0:
         trend = "new"
     elif cur > prev * 1.1:
@@ -401,15 +393,13 @@ def _entity_row(r: Any, st: Any) -> dict[str, Any]:
         "ticker": r.ticker,
         "articles": cur,
         "mentions": int(r.mentions),
-        "favourable": int(st.favourable) if st is not None else 0,
-        "unfavourable": int(st.unfavourable) if st is not None else 0,
-        "net_stance": None if stance is None else float(stance),
+        "favourable": fav,
+        "unfavourable": unfav,
+        "net_stance": stance,
         "articles_prev": prev,
-        "net_stance_prev": None if stance_prev is None else float(stance_prev),
+        "net_stance_prev": stance_prev,
         "articles_change": cur - prev,
-        "stance_change": (
-            None if stance is None or stance_prev is None else float(stance) - float(stance_prev)
-        ),
+        "stance_change": None if stance is None or stance_prev is None else stance - stance_prev,
         "trend": trend,
     }
 
@@ -423,7 +413,10 @@ def parse_window(value: str) -> tuple[int, int]:
     parts = value.replace("..", ",").split(",")
     if len(parts) != 2:
         raise ValueError(f"window must look like 0,1 or -1,1, got {value!r}")
-    start, end = (int(p.strip()) for p in parts)
+    try:
+        start, end = (int(p.strip()) for p in parts)
+    except ValueError:
+        raise ValueError(f"window must look like 0,1 or -1,1, got {value!r}") from None
     if start > end:
         raise ValueError(f"window start {start} is after its end {end}")
     return start, end
@@ -539,6 +532,23 @@ def _stances_for(
         out[(r.article_id, _fold(r.name))] = value
         out[(r.article_id, _fold(r.key))] = value
     return out
+
+
+def has_articles(session: Session) -> bool:
+    """True when the database holds at least one article."""
+    return session.scalar(select(Article.id).limit(1)) is not None
+
+
+def newest_article_day(session: Session) -> dt.date | None:
+    """The UTC day of the newest dated article, or None when no article has a date."""
+    newest = session.scalar(select(func.max(Article.published_at)))
+    if newest is None:
+        return None
+    if isinstance(newest, str):  # a driver returning the raw text of an aggregate
+        newest = dt.datetime.fromisoformat(newest)
+    if newest.tzinfo is not None:
+        newest = newest.astimezone(dt.UTC)
+    return newest.date()
 
 
 def store_counts(session: Session) -> tuple[dict[str, int], int]:

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from db.base import UTCDateTime
@@ -151,7 +151,90 @@ def _typed(sql: str) -> TextClause:
 
 
 # ---------------------------------------------------------------------------------------------
-# Semantic search and the fusion of both halves
+# Entities named in the query: a ticker, a name, a key or an alias of the knowledge base
+
+
+@dataclass(frozen=True)
+class EntityHit:
+    article_id: int
+    rank: int
+    entity_id: int
+
+
+def _fold(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
+def _phrases(query: str, longest: int = 4) -> set[str]:
+    """The query, and every run of up to `longest` of its words, folded ("nvidia corporation")."""
+    words = [w.lstrip("$^").strip(".,;:!?()[]\"'") for w in query.split()]
+    words = [w.casefold() for w in words if w]
+    out = {" ".join(words)}
+    for n in range(1, longest + 1):
+        out.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    return {p for p in out if p and p not in STOPWORDS}
+
+
+def named_entities(session: Session, query: str) -> list[int]:
+    """Ids of the entities the query names: a ticker (NVDA, 9984.T), a name, key or alias (case
+    ignored), plus the children of an entity named by its ticker (GOOGL: Google DeepMind)."""
+    from db.models import Entity
+
+    phrases = _phrases(query)
+    if not phrases:
+        return []
+    rows = session.execute(
+        select(Entity.id, Entity.key, Entity.name, Entity.ticker, Entity.aliases, Entity.parent_id)
+    ).all()
+    by_ticker = {r.id for r in rows if r.ticker and r.ticker.casefold() in phrases}
+    named = {
+        r.id
+        for r in rows
+        if _fold(r.name) in phrases
+        or _fold(r.key) in phrases
+        or any(_fold(a) in phrases for a in (r.aliases or []) if len(a) > 1)
+    }
+    children = {r.id for r in rows if r.parent_id in by_ticker}
+    return sorted(by_ticker | named | children)
+
+
+def entity_search(
+    session: Session,
+    query: str,
+    *,
+    limit: int = 100,
+    since: dt.datetime | None = None,
+) -> list[EntityHit]:
+    """Articles linked to an entity the query names (see `named_entities`), the ones where it is
+    most salient first, then the newest (highest id).
+
+    One ordered, limited read per entity on ix_mentions_entity_salience (migration 0008), so a
+    popular entity costs `limit` rows, not all its mentions; the lists are merged here.
+    """
+    from db.models import Article, Mention
+
+    hits: list[tuple[float, int, int]] = []
+    for eid in named_entities(session, query):
+        stmt = select(Mention.salience, Mention.article_id).where(Mention.entity_id == eid)
+        if since is not None:
+            stmt = stmt.where(
+                select(Article.id)
+                .where(Article.id == Mention.article_id, Article.published_at >= since)
+                .exists()
+            )
+        stmt = stmt.order_by(Mention.salience.desc(), Mention.article_id.desc()).limit(limit)
+        hits.extend((float(sal), int(aid), eid) for sal, aid in session.execute(stmt))
+    hits.sort(key=lambda h: (-h[0], -h[1]))
+    seen: dict[int, int] = {}
+    for _, aid, eid in hits:
+        seen.setdefault(aid, eid)
+        if len(seen) == limit:
+            break
+    return [EntityHit(aid, n + 1, eid) for n, (aid, eid) in enumerate(seen.items())]
+
+
+# ---------------------------------------------------------------------------------------------
+# Semantic search and the fusion of the halves
 
 
 # The usual constant of reciprocal-rank fusion (Cormack et al., 2009): damps the top ranks.
@@ -167,6 +250,7 @@ SEARCH_FIELDS = (
     "similarity",
     "semantic_rank",
     "keyword_rank",
+    "entity_rank",
 )
 
 
@@ -316,13 +400,16 @@ def search(
     candidates: int = 100,
     keyword_weight: float = 1.0,
     semantic_weight: float = 1.0,
+    entity_weight: float = 1.0,
 ) -> list[dict[str, Any]]:
     """Articles for `query`, best first, as rows with SEARCH_FIELDS.
 
     `encoder` None searches by keywords only. `since` keeps articles published on or after that
     UTC day. `similarity` is the cosine of the query and the article (None when only the keyword
     half found it); `semantic_rank`/`keyword_rank` are the article's rank in each half (None when
-    that half did not find it among its `candidates`).
+    that half did not find it among its `candidates`). A third list, `entity_rank`, holds the
+    articles linked to an entity the query names by ticker, name or alias (`entity_search`), so
+    `NVDA` finds the Nvidia stories that never print the ticker.
     """
     since_at = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC) if since else None
     semantic = (
@@ -331,6 +418,7 @@ def search(
         else []
     )
     keyword = keyword_search(session, query, limit=candidates, since=since_at)
+    linked = entity_search(session, query, limit=candidates, since=since_at)
     scores: dict[int, float] = {}
     sem_by_id = {h.article_id: h for h in semantic}
     kw_by_id = {h.article_id: h for h in keyword}
@@ -338,6 +426,9 @@ def search(
         scores[h.article_id] = scores.get(h.article_id, 0.0) + semantic_weight / (RRF_K + h.rank)
     for k in keyword:
         scores[k.article_id] = scores.get(k.article_id, 0.0) + keyword_weight / (RRF_K + k.rank)
+    ent_by_id = {h.article_id: h for h in linked}
+    for e in linked:
+        scores[e.article_id] = scores.get(e.article_id, 0.0) + entity_weight / (RRF_K + e.rank)
     ranked = sorted(scores, key=lambda aid: (-scores[aid], aid))[:limit]
     base = article_basics(session, ranked)
     out = []
@@ -352,6 +443,7 @@ def search(
                 "similarity": sem.similarity if sem else None,
                 "semantic_rank": sem.rank if sem else None,
                 "keyword_rank": kw.rank if kw else None,
+                "entity_rank": ent_by_id[aid].rank if aid in ent_by_id else None,
             }
         )
     return out

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import String, and_, case, func, literal_column, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from db.entity_days import net_stance
 from db.models import (
     Article,
     Embedding,
@@ -190,7 +191,8 @@ class Mark:
 
 @dataclass
 class EntityRow:
-    """An entity's week: articles mentioning it, change, and net stance (mean label, -1..+1)."""
+    """An entity's week: articles mentioning it, change, and net stance ((favourable -
+    unfavourable) / articles with a stance, -1..+1: db.entity_days.net_stance)."""
 
     entity_id: int
     name: str
@@ -379,8 +381,8 @@ def entity_rows(s: Session, period: Period) -> list[EntityRow]:
     }
 
     def net(entity_id: int, cur: int) -> float | None:
-        n, total, _, _ = stance[entity_id].get(cur, (0, 0, 0, 0))
-        return total / n if n else None
+        n, _, pos, neg = stance[entity_id].get(cur, (0, 0, 0, 0))
+        return net_stance(pos, neg, n)  # the one definition (docs/queries.md)
 
     rows = []
     for i in ids:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import entity_days
 from db.models import (
     Article,
     Embedding,
@@ -229,4 +230,8 @@ def populate(
         if vectors:
             for key, vec in vectors.items():
                 s.add(Embedding(article_id=arts[key].id, model=model, dim=dim, vector=vec))
+        s.flush()
+        # Mentions and stances were written directly, not through db.entities.save_analysis:
+        # build the entity_days rollup from them as the migration's backfill does.
+        entity_days.rebuild(s)
         return {k: a.id for k, a in arts.items()}

@@ -73,7 +73,7 @@ def test_crawl_list_alone_and_its_old_spelling(settings: Settings, tmp_path: Pat
 
 
 def test_report_list_alone_counts_weeks(settings: Settings) -> None:
-    obj = AppContext(settings)
+    obj = AppContext(settings, may_create=True)  # the test fills a new database
     with obj.sessions.begin() as s:
         for n, day in enumerate((27, 28, 29)):
             s.add(

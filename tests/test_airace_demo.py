@@ -109,3 +109,78 @@ def test_demo_end_to_end_names_nvidias_deepseek_move(tmp_path: Path, cli) -> Non
     row = rf"NVDA .{{0,40}}2025-01-27 [−-]17\.0% [−-]{re.escape(shown)}"
     assert re.search(row, flat), flat[:3000]
     assert "16.97%" in flat  # the story behind the move
+
+
+@pytest.mark.slow
+def test_the_commands_the_demo_prints_and_the_readme_examples_work_as_typed(
+    tmp_path: Path,
+) -> None:
+    """Run the demo as a user does (the installed script), then every command it prints and the
+    README's query, search and sql examples, in one shell, exactly as written."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_readme import README
+
+    script = Path(sys.executable).parent / "airace"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRACE_")}
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != script.parent
+    )
+    env["HOME"] = str(tmp_path / "home")  # no user config, no default database
+    demo = subprocess.run(
+        [str(script), "demo", "--subset"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    lines = demo.stdout.split("Explore further", 1)[1].splitlines()[1:]
+    block = [ln.strip() for ln in lines if ln.startswith("  ")]
+    assert block[0].startswith("export AIRACE_DATABASE_URL=sqlite:///")
+    assert str(tmp_path / "airace-demo" / "airace.db") in block[0]
+    commands = [c for c in block[1:] if not c.endswith(" browse")]
+    assert commands and all(c.startswith(str(script)) for c in commands), commands
+
+    readme = README.read_text(encoding="utf-8")
+    section = readme.split("### Querying the store", 1)[1].split("### One cycle", 1)[0]
+    examples = [
+        ln.split("  #", 1)[0].strip()
+        for ln in re.findall(r"^airace (?:query|search|sql) .*$", section, flags=re.M)
+    ]
+    assert len(examples) >= 6
+    # as the README says: put airace on PATH (the venv's bin) and export the variable
+    env_path = {**env, "PATH": f"{script.parent}{os.pathsep}{env['PATH']}"}
+    for cmd in [*commands, *examples]:
+        run = subprocess.run(
+            ["bash", "-c", f"{block[0]} && {cmd}"],
+            cwd=tmp_path,
+            env=env_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, (cmd, run.stderr[-2000:])
+        assert "Traceback" not in run.stderr and "Loading weights" not in run.stderr, cmd
+        out = run.stdout
+        if " > " in cmd:  # the README saves to a file
+            out = (tmp_path / cmd.rsplit(" > ", 1)[1].strip()).read_text(encoding="utf-8")
+        assert out.strip() or "no " in run.stderr or "nothing" in run.stderr, cmd
+    found = subprocess.run(
+        ["bash", "-c", f"{block[0]} && airace search NVDA --keywords-only -f json"],
+        cwd=tmp_path,
+        env=env_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    titles = [r["title"] for r in __import__("json").loads(found.stdout)]
+    assert titles and all("Nvidia" in t or "NVDA" in t or "chip" in t.lower() for t in titles[:3])
+    # without the variable, the default database does not exist and the error points at the demo
+    bare = subprocess.run(
+        [str(script), "query", "articles"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert bare.returncode == 2 and "export AIRACE_DATABASE_URL=sqlite:///" in bare.stderr

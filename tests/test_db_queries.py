@@ -89,9 +89,10 @@ def test_entities_trend_against_the_previous_period(sessions, store) -> None:
         # two articles this period (one favourable, one not), one in the 8 days before
         assert (nv["articles"], nv["articles_prev"], nv["trend"]) == (2, 1, "up")
         assert (nv["favourable"], nv["unfavourable"]) == (1, 1)
-        assert nv["net_stance"] == pytest.approx(-0.05)
-        assert nv["net_stance_prev"] == pytest.approx(0.8)
-        assert nv["stance_change"] == pytest.approx(-0.85)
+        # net stance: (favourable - unfavourable) / articles with a stance
+        assert nv["net_stance"] == pytest.approx(0.0)
+        assert nv["net_stance_prev"] == pytest.approx(1.0)
+        assert nv["stance_change"] == pytest.approx(-1.0)
         assert by_key["openai"]["trend"] == "new" and by_key["openai"]["articles"] == 2
         companies = queries.entities(
             s, since=D("2025-01-20"), until=D("2025-01-27"), type="company"

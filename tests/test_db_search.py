@@ -11,7 +11,7 @@ from db import search as search_mod
 from db.engine import make_engine, make_sessionmaker
 from db.migrations import upgrade
 from db.models import Article, Embedding
-from db.search import search
+from db.search import entity_search, named_entities, search
 from tests.query_data import ARTICLES, embedding_text, populate
 
 pytestmark = pytest.mark.slow
@@ -117,3 +117,53 @@ def test_search_command_loads_the_model(cli, store, db_url) -> None:
     assert r.exit_code == 0, r.stderr
     rows = json.loads(r.stdout)
     assert rows[0]["id"] == ids["deepseek"] and rows[0]["similarity"] > 0.2
+
+
+# --------------------------------------------------------------------------------------------
+# A ticker, name or alias in the query finds the articles linked to the entity
+
+
+@pytest.fixture
+def any_sessions_store(db_url: str):  # type: ignore[no-untyped-def]
+    engine = make_engine(db_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    ids = populate(sessions)
+    yield sessions, ids
+    engine.dispose()
+
+
+def test_a_ticker_finds_the_entitys_stories_without_the_word(any_sessions_store) -> None:
+    sessions, ids = any_sessions_store
+    with sessions() as s:
+        rows = search(s, "NVDA", encoder=None, limit=10)
+    got = [r["id"] for r in rows]
+    # only the DeepSeek story prints "NVDA"; the Blackwell (French) and forecast stories are
+    # linked to Nvidia through their mentions
+    assert set(got) == {ids["deepseek"], ids["blackwell"], ids["forecast"]}
+    assert got[0] == ids["deepseek"]  # found by both lists
+    by_id = {r["id"]: r for r in rows}
+    assert by_id[ids["blackwell"]]["keyword_rank"] is None
+    assert by_id[ids["blackwell"]]["entity_rank"] is not None
+
+
+@pytest.mark.parametrize(
+    "query, wanted",
+    [
+        ("nvidia corporation results", {"deepseek", "blackwell", "forecast"}),  # an alias
+        ("GOOGL", {"gemini"}),  # the ticker and its child entity Google DeepMind
+        ("$nvda", {"deepseek", "blackwell", "forecast"}),
+    ],
+)
+def test_aliases_and_tickers_name_entities(any_sessions_store, query, wanted) -> None:
+    sessions, ids = any_sessions_store
+    with sessions() as s:
+        linked = {h.article_id for h in entity_search(s, query)}
+    assert linked == {ids[k] for k in wanted}
+
+
+def test_plain_words_name_no_entity(any_sessions_store) -> None:
+    sessions, _ = any_sessions_store
+    with sessions() as s:
+        assert named_entities(s, "cheaper training of reasoning models") == []
+        assert named_entities(s, "the") == []

@@ -190,6 +190,10 @@ def test_analyze_and_annotate_commands(cli, tmp_path, analyzer, monkeypatch) -> 
 
     monkeypatch.setattr(airace.stages, "make_analyzer", lambda settings, embeddings=True: analyzer)
     db = tmp_path / "cli.db"
+    missing = cli("--db", str(db), "analyze", "--limit", "5")
+    assert missing.exit_code == 2 and f"no database at {db}" in missing.stderr
+    assert not db.exists()
+    assert cli("--db", str(db), "db", "upgrade").exit_code == 0
     result = cli("--db", str(db), "analyze", "--limit", "5")
     assert result.exit_code == 0, result.stderr
     assert "analysed 0" in result.stdout

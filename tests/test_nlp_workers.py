@@ -8,6 +8,7 @@ keep the last write.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -71,6 +72,8 @@ def _articles() -> list[Article]:
                 text=body,
                 language=lang,
                 content_hash=f"w{i}",
+                # five days, so the workers add to shared entity_days rows
+                published_at=dt.datetime(2025, 1, 20 + i % 5, 12, tzinfo=dt.UTC),
             )
         )
     return out
@@ -161,6 +164,29 @@ def test_three_workers_one_killed_every_article_analysed_once(postgres_url: str)
         reported += int(line.split("analysed ", 1)[1].split(",", 1)[0])
     assert by_victim > 0
     assert reported + by_victim == N_ARTICLES
+    # Three workers adding to the entity_days rollup at once (one killed mid-batch) leave it
+    # equal to a rebuild from the mentions and stances they committed.
+    from db import entity_days
+    from db.models import EntityDay
+
+    def rollup() -> dict:
+        with sessions() as s:
+            return {
+                (r.entity_id, r.day): (
+                    r.articles,
+                    r.mentions,
+                    r.stanced,
+                    r.favourable,
+                    r.unfavourable,
+                )
+                for r in s.scalars(select(EntityDay))
+                if any((r.articles, r.mentions, r.stanced, r.favourable, r.unfavourable))
+            }
+
+    kept = rollup()
+    with sessions.begin() as s:
+        entity_days.rebuild(s)
+    assert kept and kept == rollup()
     engine.dispose()
 
 

@@ -231,7 +231,7 @@ def crawl_cmd(
             idle_exit,
         )
         return
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx).creating()
     settings = app_ctx.settings
     sources = _sources(ctx, sources_file)
     since_date = parse_date(since, "--since")
@@ -307,7 +307,7 @@ def crawl_distributed(
 
     Example: airace crawl distributed --idle-exit --source my-feed
     """
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx).creating()
     sources = _sources(ctx, sources_file)
     since_date = parse_date(since, "--since")
     app_ctx.engine  # noqa: B018 - creates and upgrades the database before the child uses it
@@ -351,7 +351,7 @@ def ingest_cmd(
     """
     from crawler.ingest import IngestError, IngestStoreError, ingest_paths
 
-    app_ctx = app_context(ctx)
+    app_ctx = app_context(ctx).creating()
     since_date = parse_date(since, "--since")
     if source is not None and not source.replace("-", "").isalnum():
         raise UserError(f"--source: use letters, digits and dashes, got {source!r}")

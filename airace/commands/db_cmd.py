@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from airace.commands.common import app_context
+from airace.context import check_database_url
 
 db_app = typer.Typer(help="Database schema.\n\nExample: airace db upgrade", no_args_is_help=True)
 
@@ -19,6 +20,7 @@ def upgrade(ctx: typer.Context) -> None:
     from db.migrations import current_revision, head_revision, upgrade
 
     settings = app_context(ctx).settings
+    check_database_url(settings.database_url, must_exist=False)
     engine = make_engine(settings.database_url)
     try:
         before = current_revision(engine)
@@ -40,7 +42,9 @@ def current(ctx: typer.Context) -> None:
     from db.engine import make_engine
     from db.migrations import current_revision, head_revision
 
-    engine = make_engine(app_context(ctx).settings.database_url)
+    url = app_context(ctx).settings.database_url
+    check_database_url(url, must_exist=True)
+    engine = make_engine(url)
     try:
         typer.echo(f"current {current_revision(engine) or 'none'}, head {head_revision()}")
     finally:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-import os
+import shlex
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,26 +103,47 @@ def print_summary(result: DemoResult) -> None:
     console.print(f"  time             {result.total_seconds:.1f}s ({stages})")
     for note in result.notes[:10]:
         console.print(f"  note: {note}")
-    db = f"airace --db {result.db_url}"
+    prog = invoked_as()
     console.print()
-    console.print("Explore further:")
-    for cmd in (
-        f"{db} query articles --entity Nvidia",
-        f"{db} query reactions --ticker NVDA --window 0,0 --since 2025-01-27 --until 2025-01-27",
-        f"{db} query entities --since 2025-01-27 --until 2025-02-02",
-        f'{db} search "cheaper training of reasoning models"',
-        f'{db} sql "select title, published_at from articles order by published_at limit 10"',
-        f"{db} report weekly --week 2025-W05 --lang fr",
-        f"{db} browse",
-    ):
+    console.print("Explore further: point this shell at the demo's database, then query it")
+    console.print(f"  export AIRACE_DATABASE_URL={shlex.quote(result.db_url)}")
+    for cmd in explore_commands(prog):
         console.print(f"  {cmd}")
+    console.print(
+        f"(or add --db {shlex.quote(result.db_url)} after {prog}; docs: README.md, docs/queries.md)"
+    )
 
 
-def _quiet_libraries() -> None:
-    """No model-loading progress bars nor font-subsetting warnings among the demo's lines."""
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    for name in ("weasyprint", "fontTools"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+def explore_commands(prog: str = "airace") -> list[str]:
+    """The commands the demo suggests, as typed after `export AIRACE_DATABASE_URL=...`."""
+    return [
+        f"{prog} query articles --entity Nvidia",
+        f"{prog} query reactions --ticker NVDA --window 0,0 --since 2025-01-27 --until 2025-01-27",
+        f"{prog} query entities --since 2025-01-27 --until 2025-02-02",
+        f'{prog} search "cheaper training of reasoning models"',
+        f"{prog} search NVDA --keywords-only",
+        f'{prog} sql "select title, published_at from articles order by published_at limit 10"',
+        f"{prog} report weekly --week 2025-W05 --lang fr",
+        f"{prog} browse",
+    ]
+
+
+def invoked_as() -> str:
+    """How to type airace in this shell: `airace` when that name finds this very script on PATH
+    (an activated venv, pipx), else the script's path as run (`.venv/bin/airace`)."""
+    import shutil
+    import sys
+
+    script = Path(sys.argv[0])
+    if script.name != "airace" or not script.is_file():
+        return "airace"  # python -m airace, or a caller that is not the script
+    found = shutil.which("airace")
+    if found and Path(found).resolve() == script.resolve():
+        return "airace"
+    try:
+        return str(script.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(script.resolve())
 
 
 def demo_cmd(
@@ -163,8 +183,6 @@ def demo_cmd(
     if db is None and appctx.origins.get("database_url") == "cli":
         db = appctx.settings.database_url  # `airace --db URL demo`
     settings = appctx.settings.replace(report_language=lang or appctx.settings.report_language)
-    if not appctx.verbose:
-        _quiet_libraries()
     display = StageDisplay()
     ok = False
     try:

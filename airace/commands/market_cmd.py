@@ -49,7 +49,7 @@ def prices_update(
     """
     from market.csv_prices import PriceSourceError
 
-    actx = app_context(ctx)
+    actx = app_context(ctx).creating()  # prices may come before any crawl
     names = [t.strip() for raw in (tickers or []) + (extra or []) for t in raw.split(",")]
     names = [t for t in names if t]
     first = parse_date(start, "--start")

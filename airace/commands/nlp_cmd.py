@@ -41,9 +41,12 @@ def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
     """`analyze --worker`: claim batches until stopped (SIGTERM/SIGINT end it after the batch)."""
     import signal
 
+    from sqlalchemy.engine import make_url
+
     from nlp.analyze import worker_name
 
-    if app_ctx.engine.dialect.name != "postgresql":
+    # Said before the database is opened: a SQLite file is refused whether it exists or not.
+    if make_url(app_ctx.settings.database_url).get_backend_name() != "postgresql":
         raise UserError(
             "--worker needs PostgreSQL: SQLite has a single writer, so one analysis process is "
             "the limit there (run plain 'airace analyze')"

@@ -15,6 +15,7 @@ import typer
 
 from airace import stages
 from airace.commands.common import app_context, parse_date
+from airace.context import check_database_url
 from airace.errors import UserError
 from airace.output import Format, emit
 
@@ -68,6 +69,62 @@ def _check_limit(limit: int) -> int:
     return limit
 
 
+def _dates(since: str | None, until: str | None) -> tuple[dt.date | None, dt.date | None]:
+    """--since and --until parsed; --since after --until is a usage error."""
+    first, last = parse_date(since, "--since"), parse_date(until, "--until")
+    if first is not None and last is not None and first > last:
+        raise UserError(f"--since {first} is after --until {last}")
+    return first, last
+
+
+def _where(url: str) -> str:
+    """The database as a person names it: a SQLite file's path, else the URL without password."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database:
+        return u.database
+    return u.render_as_string(hide_password=True)
+
+
+def _empty_store(ctx: typer.Context, session: Any) -> bool:
+    """True (after saying so on stderr) when the database holds no article at all."""
+    from db.queries import has_articles
+
+    if has_articles(session):
+        return False
+    where = _where(app_context(ctx).settings.database_url)
+    typer.echo(
+        f"the database at {where} has no articles: run `airace demo` or `airace crawl`",
+        err=True,
+    )
+    return True
+
+
+def _emit(
+    rows: list[dict[str, Any]],
+    fmt: Format,
+    columns: Any,
+    *,
+    none: str,
+    table: list[dict[str, Any]] | None = None,
+    table_columns: list[str] | None = None,
+    title: str | None = None,
+) -> None:
+    """Print rows; with none, one line on stderr (`none`, unless empty: already said) and, for
+    json/csv, [] or the header row."""
+    if not rows:
+        if none:
+            typer.echo(none, err=True)
+        if fmt is not Format.table:
+            emit([], fmt, columns=columns)
+        return
+    if fmt is not Format.table:
+        emit(rows, fmt, columns=columns)
+        return
+    emit(table or [], fmt, columns=table_columns, title=title)
+
+
 query_app = typer.Typer(
     help=(
         "Query articles, entities and reactions (field names: docs/queries.md).\n\n"
@@ -111,24 +168,26 @@ def query_articles(
     """
     from db.queries import articles
 
+    first, last = _dates(since, until)
+    none = "no articles match"
     with app_context(ctx).sessions() as session:
-        rows = _lookup(
-            articles,
-            session,
-            entity=entity,
-            ticker=ticker,
-            theme=theme,
-            stance=stance,
-            since=parse_date(since, "--since"),
-            until=parse_date(until, "--until"),
-            lang=lang,
-            source=source,
-            limit=_check_limit(limit),
-            novel_only=novel_only,
-        )
-    if fmt is not Format.table:
-        emit(rows, fmt, columns=_article_columns())
-        return
+        if _empty_store(ctx, session):
+            rows, none = [], ""
+        else:
+            rows = _lookup(
+                articles,
+                session,
+                entity=entity,
+                ticker=ticker,
+                theme=theme,
+                stance=stance,
+                since=first,
+                until=last,
+                lang=lang,
+                source=source,
+                limit=_check_limit(limit),
+                novel_only=novel_only,
+            )
     table = [
         {
             "id": r["id"],
@@ -148,7 +207,14 @@ def query_articles(
         }
         for r in rows
     ]
-    emit(table, fmt, columns=["id", "date", "source", "lang", "title", "entities"])
+    _emit(
+        rows,
+        fmt,
+        _article_columns(),
+        none=none,
+        table=table,
+        table_columns=["id", "date", "source", "lang", "title", "entities"],
+    )
 
 
 @query_app.command("entities")
@@ -174,22 +240,31 @@ def query_entities(
     Example: airace query entities --since 2025-01-20 --until 2025-01-26 --type company
     """
     from db.models import ENTITY_TYPES
-    from db.queries import ENTITY_FIELDS, entities
+    from db.queries import ENTITY_FIELDS, default_period, entities, newest_article_day
 
     if type_ is not None and type_ not in ENTITY_TYPES:
         raise UserError(f"--type must be one of {', '.join(ENTITY_TYPES)}, got {type_!r}")
+    first, last = _dates(since, until)
+    first, last = default_period(last, first)
+    if first > last:
+        raise UserError(f"--since {first} is after --until {last} (today, by default)")
+    days = (last - first).days + 1
+    prev = f"{first - dt.timedelta(days=days)}..{first - dt.timedelta(days=1)}"
+    period = f"{first}..{last}"
+    none = f"no entity mentioned in {period}"
+    newest: dt.date | None = None
     with app_context(ctx).sessions() as session:
-        rows = _lookup(
-            entities,
-            session,
-            since=parse_date(since, "--since"),
-            until=parse_date(until, "--until"),
-            type=type_,
-            limit=_check_limit(limit),
-        )
-    if fmt is not Format.table:
-        emit(rows, fmt, columns=ENTITY_FIELDS)
-        return
+        if _empty_store(ctx, session):
+            rows, none = [], ""
+        else:
+            rows = _lookup(
+                entities, session, since=first, until=last, type=type_, limit=_check_limit(limit)
+            )
+            newest = newest_article_day(session) if not rows else None
+    if not rows and newest is not None and newest < first:
+        none += f"; the newest article is from {newest} (try --until {newest})"
+    elif since is None and until is None and rows:
+        typer.echo(f"period {period} (against {prev}); --since/--until for another", err=True)
     table = [
         {
             "name": _short(r["name"], 24),
@@ -203,7 +278,15 @@ def query_entities(
         }
         for r in rows
     ]
-    emit(table, fmt, columns=list(table[0]) if table else None)
+    _emit(
+        rows,
+        fmt,
+        ENTITY_FIELDS,
+        none=none,
+        table=table,
+        table_columns=list(table[0]) if table else None,
+        title=f"{period} against {prev}",
+    )
 
 
 @query_app.command("reactions")
@@ -233,26 +316,32 @@ def query_reactions(
     Example: airace query reactions --ticker NVDA --window 0,1 --min-abs-car 0.05
     """
     from db.queries import REACTION_FIELDS, parse_window, reactions
+    from db.reactions import WINDOWS
 
+    choices = " | ".join(f"{a},{b}" for a, b in WINDOWS)
     try:
         span = parse_window(window)
     except ValueError as e:
-        raise UserError(f"--window: {e}") from None
+        raise UserError(f"--window: {e}; choose {choices}") from None
+    if span not in WINDOWS:
+        raise UserError(f"--window: {window!r} is not computed; choose {choices}")
+    first, last = _dates(since, until)
+    none = "no reactions match"
     with app_context(ctx).sessions() as session:
-        rows = _lookup(
-            reactions,
-            session,
-            ticker=ticker,
-            entity=entity,
-            window=span,
-            min_abs_car=min_abs_car,
-            since=parse_date(since, "--since"),
-            until=parse_date(until, "--until"),
-            limit=_check_limit(limit),
-        )
-    if fmt is not Format.table:
-        emit(rows, fmt, columns=REACTION_FIELDS)
-        return
+        if _empty_store(ctx, session):
+            rows, none = [], ""
+        else:
+            rows = _lookup(
+                reactions,
+                session,
+                ticker=ticker,
+                entity=entity,
+                window=span,
+                min_abs_car=min_abs_car,
+                since=first,
+                until=last,
+                limit=_check_limit(limit),
+            )
     table = [
         {
             "day": str(r["event_date"]),
@@ -266,7 +355,14 @@ def query_reactions(
         }
         for r in rows
     ]
-    emit(table, fmt, columns=list(table[0]) if table else None)
+    _emit(
+        rows,
+        fmt,
+        REACTION_FIELDS,
+        none=none,
+        table=table,
+        table_columns=list(table[0]) if table else None,
+    )
 
 
 def search_cmd(
@@ -281,9 +377,10 @@ def search_cmd(
 ) -> None:
     """Semantic search over articles blended with keyword matching (names, tickers exactly).
 
-    Uses the `embedding_model` setting; only vectors of that model are compared.
-    JSON fields: id, url, title, source, language, published_at, score (fused),
-    similarity (cosine), semantic_rank, keyword_rank.
+    Uses the `embedding_model` setting; only vectors of that model are compared. A ticker,
+    name or alias in the text also finds the articles linked to that entity (NVDA: the Nvidia
+    stories). JSON fields: id, url, title, source, language, published_at, score (fused),
+    similarity (cosine), semantic_rank, keyword_rank, entity_rank.
 
     Example: airace search "cheaper training of reasoning models" --limit 5
     """
@@ -293,29 +390,38 @@ def search_cmd(
         raise UserError("search text is empty")
     actx = app_context(ctx)
     encoder = None if keywords_only else stages.search_encoder(actx.settings)
+    none = f"nothing matches {text!r}"
     with actx.sessions() as session:
-        rows = search(
-            session,
-            text,
-            encoder=encoder,
-            limit=_check_limit(limit),
-            since=parse_date(since, "--since"),
-        )
-    if fmt is not Format.table:
-        emit(rows, fmt, columns=SEARCH_FIELDS)
-        return
+        if _empty_store(ctx, session):
+            rows, none = [], ""
+        else:
+            rows = search(
+                session,
+                text,
+                encoder=encoder,
+                limit=_check_limit(limit),
+                since=parse_date(since, "--since"),
+            )
     table = [
         {
             "id": r["id"],
             "date": _day(r["published_at"]),
             "source": _short(r["source"], 14),
-            "title": _short(r["title"], _room(56)),
+            "title": _short(r["title"], _room(62)),
             "sim": "" if r["similarity"] is None else f"{r['similarity']:.2f}",
             "kw": r["keyword_rank"] or "",
+            "ent": r["entity_rank"] or "",
         }
         for r in rows
     ]
-    emit(table, fmt, columns=["id", "date", "source", "title", "sim", "kw"])
+    _emit(
+        rows,
+        fmt,
+        SEARCH_FIELDS,
+        none=none,
+        table=table,
+        table_columns=["id", "date", "source", "title", "sim", "kw", "ent"],
+    )
 
 
 def sql_cmd(
@@ -346,6 +452,7 @@ def sql_cmd(
     seconds = settings.sql_timeout if timeout is None else timeout
     if seconds <= 0:
         raise UserError(f"--timeout must be positive, got {seconds:g}")
+    check_database_url(settings.sql_database_url or settings.database_url, must_exist=True)
     try:
         result = run_readonly_sql(
             settings.sql_database_url or settings.database_url,
@@ -435,6 +542,7 @@ def datasette_argv(
 
     from sqlalchemy.engine import make_url
 
+    check_database_url(url, must_exist=True)
     u = make_url(url)
     if u.get_backend_name() != "sqlite":
         raise UserError(

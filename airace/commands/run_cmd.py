@@ -59,7 +59,7 @@ def run_cmd(
             f"--stages: unknown {', '.join(unknown) or 'empty list'}; "
             f"choose from {', '.join(STAGES)}"
         )
-    actx = app_context(ctx)
+    actx = app_context(ctx).creating()
     result = run_job(
         actx.settings,
         actx.sessions,
@@ -104,7 +104,7 @@ def schedule_cmd(
     """
     from airace.scheduler import ScheduleError, list_jobs, run_once, serve
 
-    actx = app_context(ctx)
+    actx = app_context(ctx).creating()
     try:
         if list_:
             emit(list_jobs(actx.settings), fmt)
