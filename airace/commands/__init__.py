@@ -11,12 +11,14 @@ from airace.commands import (
     query_cmd,
     report_cmd,
     run_cmd,
+    train_cmd,
 )
 
 COMMAND_MODULES = [
     crawl_cmd,
     nlp_cmd,
     eval_cmd,
+    train_cmd,
     market_cmd,
     report_cmd,
     query_cmd,
