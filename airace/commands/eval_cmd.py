@@ -6,11 +6,15 @@ import json
 import re
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from airace.commands.common import app_context
 from airace.errors import UserError
+
+if TYPE_CHECKING:
+    from airace.config import Settings
 
 
 class EvalFormat(StrEnum):
@@ -46,10 +50,16 @@ def register(app: typer.Typer) -> None:
         errors: bool = typer.Option(
             False, "--errors", help="List each missed, spurious or mislabelled entity."
         ),
+        targets: bool = typer.Option(
+            False,
+            "--targets",
+            help="Give each gold stance entity as a target (measures stance, not discovery).",
+        ),
     ) -> None:
         """Score entities (precision, recall, F1) and stance (accuracy, macro-F1) on a gold file.
 
-        Gold lines: {"id", "text", "title"?, "language"?, "entities": [{"name", "type",
+        Per language and per stance label, with the confusion matrix and the reliability table
+        (stated confidence against observed accuracy). Gold lines: {"id", "text", "title"?, "language"?, "entities": [{"name", "type",
         "ticker"}], "stance": [{"entity", "stance"}]}. Entities match by knowledge-base alias
         or ticker; a gold entity the system missed counts as a stance of 0.
 
@@ -77,7 +87,7 @@ def register(app: typer.Typer) -> None:
 
         kb = load_kb()
         if predicted is None:
-            predicted = _run_analysis(app_context(ctx).settings, kb, gold)
+            predicted = _run_analysis(app_context(ctx).settings, kb, gold, targets=targets)
         if save is not None:
             with save.open("w", encoding="utf-8") as fh:
                 for line in predicted:
@@ -100,19 +110,18 @@ def register(app: typer.Typer) -> None:
                 typer.echo(json.dumps(err, ensure_ascii=False))
 
 
-def _run_analysis(settings: object, kb: object, gold: list[dict]) -> list[dict]:
+def _run_analysis(settings: Settings, kb: object, gold: list[dict], *, targets: bool) -> list[dict]:
     """Run the real analysis (the Analyzer of `airace annotate`) on the gold texts."""
-    from nlp.annotate import Analyzer
+    from airace.commands.nlp_cmd import _load_models, make_analyzer
 
-    analyzer = Analyzer(
-        spacy_models={
-            "en": settings.spacy_model_en,  # type: ignore[attr-defined]
-            "fr": settings.spacy_model_fr,  # type: ignore[attr-defined]
-        },
-        fallback_model=settings.spacy_model_fallback,  # type: ignore[attr-defined]
-        embedding_model=settings.embedding_model,  # type: ignore[attr-defined]
-        kb=kb,
-    )
+    analyzer = make_analyzer(settings, embeddings=False)
+    analyzer.kb = kb  # type: ignore[assignment]
+    _load_models(analyzer)
     fields = ("id", "text", "title", "language", "published")
-    items = ({k: row[k] for k in fields if row.get(k) is not None} for row in gold)
+    items = []
+    for row in gold:
+        item = {k: row[k] for k in fields if row.get(k) is not None}
+        if targets:
+            item["targets"] = [p["entity"] for p in row.get("stance", [])]
+        items.append(item)
     return list(analyzer.annotate(items))
