@@ -87,6 +87,20 @@ def test_negation_turns_a_threat_into_reassurance(stance) -> None:  # type: igno
     assert r["nvidia"].label == 1
 
 
+def test_negation_found_through_the_parse_only(stance) -> None:  # type: ignore[no-untyped-def]
+    """"not" is five words before the cue: only the dependency path (the cue is the object of a
+    negated verb) sees it; the word window does not. Removing that path turns both to -1."""
+    r = stance(
+        "en",
+        "Analyst note",
+        "The new chips do not pose any really serious threat to Nvidia.",
+        "Nvidia",
+    )
+    assert r["nvidia"].label == 1
+    r = stance("en", "Results", "Nvidia did not post an unusually large quarterly loss.", "Nvidia")
+    assert r["nvidia"].label == 1
+
+
 def test_the_clause_after_but_wins(stance) -> None:  # type: ignore[no-untyped-def]
     r = stance(
         "en",
