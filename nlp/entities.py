@@ -16,11 +16,12 @@ For a parsed spaCy Doc of "TITLE\\n\\nBODY" (see nlp.text.article_text):
    news outlets and data vendors cited as sources ("Reuters", "Les Echos", "LSEG": never
    entities of the article nor stance targets), section words, bylines and datelines glued to a
    name ("(Reuters) -Alphabet"), fragments, all-caps headers, one-word people.
-4. Product and model variants the KB lacks: a KB model or product followed by a version, size or
-   tier ("Gemini 2.0 Flash", "Llama 3.3 70B", "Claude 3.5 Haiku", "TPU v5p"), or a maker followed
-   by a model code ("Nvidia B300A", "AMD MI450X"), is a variant entity of the family's type,
-   linked to the maker (`parent`, so to its ticker); its bare later mentions ("the B300A") are the
-   same entity. Executives named with their role ("CEO Lisa Su", "Jane Roe, chief financial
+4. Product and model variants: a KB model or product followed by a version, size or tier the
+   KB lacks ("Gemini 2.0 Flash", "Llama 3.3 70B", "Claude 3.5 Haiku", "TPU v5p") is a mention of
+   that family (the KB resolves those names to it too, and "Nvidia B200" to Blackwell); a maker
+   followed by a model code the KB lacks ("Nvidia B300A", "AMD MI450X") is a discovered product
+   linked to the maker (`parent`, so to its ticker), and its bare later mentions ("the B300A")
+   are the same entity. Executives named with their role ("CEO Lisa Su", "Jane Roe, chief financial
    officer of Meta", "le directeur financier de Meta, Jean Dupont") are people tied to the
    organisation named with the role; the role words are not part of the name.
 
@@ -322,9 +323,11 @@ class EntityFinder:
                 continue
             span = doc[start:end]
             entity = self.kb.by_key[key]
-            if entity.type in _VARIANT_TYPES and self._variant(doc, span, entity, taken, variants):
-                continue  # "Gemini 2.0 Flash": a variant the KB lacks, not the family itself
-            self._add(hits, entity, span.start_char, span.end_char, span.text)
+            end_char = span.end_char
+            if entity.type in _VARIANT_TYPES:
+                # "Gemini 2.0 Flash", "TPU v5p": a variant the KB lacks is the family's mention
+                end_char = _variant_end(doc, span, taken)
+            self._add(hits, entity, span.start_char, end_char, doc.text[span.start_char : end_char])
             # "DeepSeek V3", "Microsoft Copilot": the text names the maker too.
             parent = self.kb.by_key.get(entity.parent or "")
             if entity.type in ("model", "product") and parent is not None and end - start > 1:
@@ -431,28 +434,6 @@ class EntityFinder:
                 return self.kb.by_key[key]
         return None
 
-    def _variant(
-        self, doc: Doc, span: Span, family: KBEntity, taken: bytearray, out: dict[str, EntityHit]
-    ) -> bool:
-        """A variant of a KB model or product named right after it ("Llama 3.3 70B"); True
-        when one was added (the family's own mention is then not counted)."""
-        m = _VARIANT_RE.match(doc.text, span.end_char)
-        if m is None or "\n" in m.group(0):
-            return False
-        tail = doc.char_span(span.end_char, m.end(), alignment_mode="expand")
-        if tail is None or any(taken[t.i] for t in tail if not t.is_space):
-            return False
-        name = " ".join((span.text + m.group(0)).split())
-        if self.kb.lookup(name) is not None:
-            return False
-        maker = self.kb.by_key.get(family.parent or "")
-        hit = _variant_hit(out, name, family.type, maker)
-        hit.spans.append((span.start_char, m.end()))
-        hit.surfaces[doc.text[span.start_char : m.end()]] += 1
-        for t in tail:
-            taken[t.i] = 1
-        return True
-
     def _maker_code(
         self, doc: Doc, span: Span, maker: KBEntity, taken: bytearray, out: dict[str, EntityHit]
     ) -> None:
@@ -481,6 +462,20 @@ class EntityFinder:
                 hit.parent, hit.parent_name = parent.key, parent.name
         hit.spans.append((start, end))
         hit.surfaces[surface] += 1
+
+
+def _variant_end(doc: Doc, span: Span, taken: bytearray) -> int:
+    """Where a KB model or product mention ends with the variant words after it ("Llama" +
+    " 3.3 70B"); the variant's tokens are taken (so "70B" is not a candidate of its own)."""
+    m = _VARIANT_RE.match(doc.text, span.end_char)
+    if m is None or "\n" in m.group(0):
+        return span.end_char
+    tail = doc.char_span(span.end_char, m.end(), alignment_mode="expand")
+    if tail is None or any(taken[t.i] for t in tail if not t.is_space):
+        return span.end_char
+    for t in tail:
+        taken[t.i] = 1
+    return m.end()
 
 
 def _variant_hit(
