@@ -314,6 +314,16 @@ class Analyzer:
 
             article_inputs = [embedding_input(r.text) for r in ok]
         pending = [(r, s, t) for r in ok for s, t in r.pending]
+        stance_model = self.stance_model
+        if stance_model is not None:
+            from nlp.stance_model import decides_learned
+
+            for _, s, _ in pending:
+                if not decides_learned(s.signals):
+                    # the rules found cues in an article: their label stands, and their
+                    # confidence is mapped to observed accuracy
+                    s.confidence = round(stance_model.rule_confidence(s.confidence), 4)
+            pending = [x for x in pending if decides_learned(x[1].signals)]  # embed only these
         stance_embedder = self.stance_embedder if pending else None
         article_vectors: np.ndarray | None = None
         target_vectors: np.ndarray | None = None
@@ -340,7 +350,7 @@ class Analyzer:
     def _decide_stances(
         self, pending: list[tuple[ArticleAnalysis, StanceResult, str]], vectors: np.ndarray
     ) -> None:
-        """The learned model's label, score and confidence for each pending stance."""
+        """The learned model's label, score and confidence for each stance it decides."""
         from nlp.stance_model import decide, signal_matrix
 
         model = self.stance_model

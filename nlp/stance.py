@@ -286,7 +286,11 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
     lead_seen = False
     carry: int | None = None
     orphan = 0.0  # a title cue that names no entity, for the lead's subjects
-    for sent in _sentences(doc):
+    sentences = _sentences(doc)
+    # An article (a title and a body, or three sentences and more), not a lone headline: the
+    # learned model (nlp.stance_model) leaves its cue-backed stances to these rules.
+    article = float(title_end >= 0 or len(sentences) >= 3)
+    for sent in sentences:
         in_title = title_end >= 0 and sent.start_char < title_end
         weight = TITLE_WEIGHT if in_title else 1.0
         is_lead = not in_title and not lead_seen
@@ -387,6 +391,7 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
             "person": float(target.type == "person"),
             "mention_sentences": math.log1p(len(sentence_spans[ti])),
             "no_cue": float(magnitude[ti] == 0),
+            "article": article,
         }
         results.append(
             StanceResult(

@@ -10,6 +10,13 @@ over [signals, language x signals, embedding] gives p(-1), p(0), p(+1), calibrat
 temperature fitted on held-apart data; label = argmax, score = p(+1) - p(-1), confidence =
 the probability of the label.
 
+Who decides (`decides_learned`): the classifier, for a lone headline or short text, and, in an
+article, for a target the rules found no cue about (favourable or unfavourable framing without a
+market verb: the rules' commonest miss). In an article where the rules found cues, their label
+stands (on our long articles the rules, tuned for them, were better than the classifier fitted
+mostly on headlines); its confidence is then the rules' confidence mapped to observed accuracy
+by a logistic fit (`rule_calibration`).
+
 The fitted parameters ship as `nlp/stance_model.json` with their provenance (data, split rule,
 seed, scores, command); `airace train stance` (nlp.stance_train) refits them. Only numpy is
 needed here: nothing is downloaded, and the file is read once per process.
@@ -117,6 +124,7 @@ class StanceModel:
     intercept: np.ndarray  # (3,)
     temperature: float
     provenance: dict[str, Any]
+    rule_calibration: tuple[float, float] = (1.0, 0.0)  # P(correct) = sigmoid(a * conf + b)
 
     @property
     def dim(self) -> int:
@@ -132,6 +140,11 @@ class StanceModel:
         """(n, 3) calibrated probabilities of -1, 0, +1."""
         return softmax(self.logits(signals, embeddings) / self.temperature)
 
+    def rule_confidence(self, confidence: float) -> float:
+        """The rules' heuristic confidence as a probability of being right."""
+        a, b = self.rule_calibration
+        return float(1.0 / (1.0 + np.exp(-(a * confidence + b))))
+
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -142,6 +155,7 @@ class StanceModel:
             "coef": [[round(float(x), 6) for x in row] for row in self.coef],
             "intercept": [round(float(x), 6) for x in self.intercept],
             "temperature": round(float(self.temperature), 6),
+            "rule_calibration": [round(float(x), 6) for x in self.rule_calibration],
             "provenance": self.provenance,
         }
 
@@ -157,6 +171,7 @@ class StanceModel:
                 intercept=np.asarray(data["intercept"], dtype=np.float64),
                 temperature=float(data["temperature"]),
                 provenance=dict(data.get("provenance") or {}),
+                rule_calibration=tuple(float(x) for x in data.get("rule_calibration", (1, 0))),  # type: ignore[arg-type]
             )
         except (KeyError, TypeError, ValueError) as e:
             raise StanceModelError(f"stance model: missing or bad field ({e})") from None
@@ -190,6 +205,11 @@ def _load(path: str) -> StanceModel:
     if not isinstance(data, dict):
         raise StanceModelError(f"stance model {path}: expected a JSON object")
     return StanceModel.from_json(data)
+
+
+def decides_learned(signals: dict[str, float]) -> bool:
+    """Whether the classifier decides this stance (else the rules do): see the module docstring."""
+    return not signals.get("article") or bool(signals.get("no_cue"))
 
 
 def decide(probs: np.ndarray) -> tuple[float, int, float]:

@@ -36,6 +36,7 @@ from nlp.evaluate import expected_calibration_error
 from nlp.stance_model import (
     StanceModel,
     decide,
+    decides_learned,
     feature_names,
     signal_matrix,
     softmax,
@@ -156,6 +157,8 @@ class Inputs:
     rule_labels: list[int]
     embeddings: np.ndarray | None = None
     missing: int = 0  # examples whose target was not found in the text
+    rule_confidences: list[float] = field(default_factory=list)
+    by_rules: list[bool] = field(default_factory=list)  # the rules decide (decides_learned)
 
     @property
     def y(self) -> np.ndarray:
@@ -183,6 +186,8 @@ def collect(analyzer: Analyzer, examples: Sequence[Example]) -> Inputs:
     languages: list[str] = []
     texts: list[str] = []
     rule_labels: list[int] = []
+    rule_confidences: list[float] = []
+    by_rules: list[bool] = []
     missing = 0
     results = analyzer.analyze(item for item, _ in items)
     for (_, idxs), r in zip(items, results, strict=True):
@@ -197,8 +202,11 @@ def collect(analyzer: Analyzer, examples: Sequence[Example]) -> Inputs:
             languages.append(r.language or "en")
             texts.append(text_of[id(stance)])
             rule_labels.append(stance.label)
+            rule_confidences.append(stance.confidence)
+            by_rules.append(not decides_learned(stance.signals))
     return Inputs(kept, signal_matrix(signals, languages), languages, texts, rule_labels,
-                  missing=missing)  # fmt: skip
+                  missing=missing, rule_confidences=rule_confidences,
+                  by_rules=by_rules)  # fmt: skip
 
 
 def embed(inputs: Inputs, embedder: Embedder) -> Inputs:
@@ -316,9 +324,10 @@ def train(
         fitted = _fit(sig, emb, y, w, c)
         assert va.embeddings is not None
         val_pred = _logits(fitted, va.signals, va.embeddings).argmax(axis=1) - 1
+        own_pred = np.where(own.by_rules, own.rule_labels, oof.argmax(axis=1) - 1)
         choice[c] = {
-            "sentfin_validation": macro_f1(va.y, val_pred),
-            "own_cv": macro_f1(own.y, oof.argmax(axis=1) - 1),
+            "sentfin_validation": macro_f1(va.y, np.where(va.by_rules, va.rule_labels, val_pred)),
+            "own_cv": macro_f1(own.y, own_pred),
         }
         oof_by_c[c] = oof
     best_c = max(C_GRID, key=lambda c: choice[c]["sentfin_validation"] + choice[c]["own_cv"])
@@ -332,6 +341,7 @@ def train(
         np.vstack([val_logits, oof_by_c[best_c]]), np.concatenate([va.y, own.y])
     )
     clf, mean, scale = fitted
+    rule_calibration = fit_rule_calibration([va, own])
     if list(clf.classes_) != [-1, 0, 1]:
         raise TrainDataError(f"training data lacks a label: classes {list(clf.classes_)}")
     model = StanceModel(
@@ -343,11 +353,24 @@ def train(
         intercept=np.asarray(clf.intercept_, dtype=np.float64),
         temperature=temperature,
         provenance={},
+        rule_calibration=rule_calibration,
     )
     scores: dict[str, Any] = {}
     for name, part in (("sentfin_validation", va), ("sentfin_heldout", parts["heldout"])):
         scores[name] = score_inputs(model, part)
-    scores["own_cv"] = {"macro_f1": round(choice[best_c]["own_cv"], 4), "n": len(own.examples)}
+    oof = oof_by_c[best_c] / temperature
+    own_pred = np.where(own.by_rules, own.rule_labels, oof.argmax(axis=1) - 1)
+    langs = np.array(own.languages)
+    scores["own_cv"] = {
+        "macro_f1": round(choice[best_c]["own_cv"], 4),
+        "n": len(own.examples),
+        "by_language": {
+            lang: round(macro_f1(own.y[langs == lang], own_pred[langs == lang]), 4)
+            for lang in ("en", "fr")
+        },
+        "rules_macro_f1": round(macro_f1(own.y, own.rule_labels), 4),
+        "decided_by_rules": int(np.sum(own.by_rules)),
+    }
     model.provenance = {
         "data": {
             "sentfin": "SEntFiN 1.0 (SEntFiN.csv, sha256 570af7ba58f7...; MIT; Sinha et al. 2022)",
@@ -360,7 +383,9 @@ def train(
         "seed": SEED,
         "classifier": f"multinomial logistic regression, C={best_c} (grid {list(C_GRID)}), "
         f"own sets weighted {OWN_WEIGHT}, temperature {temperature:.3f} on validation + "
-        f"out-of-fold own predictions",
+        f"out-of-fold own predictions; it decides headlines and article targets the rules "
+        f"found no cue about, the rules decide the others (their confidence mapped by "
+        f"sigmoid({rule_calibration[0]:.3f} * c + {rule_calibration[1]:.3f}))",
         "choice": {str(c): {k: round(v, 4) for k, v in d.items()} for c, d in choice.items()},
         "scores": scores,
         "features": len(feature_names()) + (emb.shape[1]),
@@ -368,6 +393,21 @@ def train(
         "fitted_at": started.isoformat(timespec="seconds"),
     }
     return TrainReport(model, scores)
+
+
+def fit_rule_calibration(parts: Sequence[Inputs]) -> tuple[float, float]:
+    """(a, b) of P(rules right) = sigmoid(a * rule confidence + b), over the examples the rules
+    decide (no fitting on the held-out part: callers pass validation and our own sets)."""
+    from sklearn.linear_model import LogisticRegression
+
+    conf = np.concatenate([np.array(p.rule_confidences)[np.array(p.by_rules, dtype=bool)]
+                           for p in parts if p.by_rules])  # fmt: skip
+    ok = np.concatenate([(p.y == np.array(p.rule_labels))[np.array(p.by_rules, dtype=bool)]
+                         for p in parts if p.by_rules])  # fmt: skip
+    if len(set(ok.tolist())) < 2:
+        return (0.0, 0.0)
+    clf = LogisticRegression(C=10.0).fit(conf.reshape(-1, 1), ok.astype(int))
+    return (float(clf.coef_[0][0]), float(clf.intercept_[0]))
 
 
 def _subset(inputs: Inputs, mask: np.ndarray) -> Inputs:
@@ -380,19 +420,27 @@ def _subset(inputs: Inputs, mask: np.ndarray) -> Inputs:
         [inputs.texts[i] for i in idx],
         [inputs.rule_labels[i] for i in idx],
         inputs.embeddings[idx],
+        rule_confidences=[inputs.rule_confidences[i] for i in idx],
+        by_rules=[inputs.by_rules[i] for i in idx],
     )
 
 
 def score_inputs(model: StanceModel, inputs: Inputs) -> dict[str, Any]:
-    """Macro-F1, F1 per label, accuracy and calibration of `model` on collected inputs, with the
-    rules' own labels beside it (targets not found count as 0 for neither)."""
+    """Macro-F1, F1 per label, accuracy and calibration of the analysis's stances on collected
+    inputs (the classifier or the rules, as `decides_learned` says), with the rules alone beside
+    them (targets not found are left out of both)."""
     assert inputs.embeddings is not None
     probs = model.predict_proba(inputs.signals, inputs.embeddings)
     decided = [decide(p) for p in probs]
-    pred = np.array([d[1] for d in decided])
-    conf = np.array([d[2] for d in decided])
-    y = inputs.y
+    by_rules = np.array(inputs.by_rules, dtype=bool)
     rules = np.array(inputs.rule_labels)
+    pred = np.where(by_rules, rules, np.array([d[1] for d in decided]))
+    conf = np.where(
+        by_rules,
+        [model.rule_confidence(c) for c in inputs.rule_confidences],
+        np.array([d[2] for d in decided]),
+    )
+    y = inputs.y
     return {
         "n": len(y),
         "macro_f1": round(macro_f1(y, pred), 4),
@@ -400,4 +448,5 @@ def score_inputs(model: StanceModel, inputs: Inputs) -> dict[str, Any]:
         "accuracy": round(float(np.mean(pred == y)), 4),
         "ece": round(expected_calibration_error(conf, pred == y), 4),
         "rules_macro_f1": round(macro_f1(y, rules), 4),
+        "decided_by_rules": int(by_rules.sum()),
     }
