@@ -88,8 +88,8 @@ def test_negation_turns_a_threat_into_reassurance(stance) -> None:  # type: igno
 
 
 def test_negation_found_through_the_parse_only(stance) -> None:  # type: ignore[no-untyped-def]
-    """The word "not" is five words before the cue: only the dependency path (the cue is the object of a
-    negated verb) sees it; the word window does not. Removing that path turns both to -1."""
+    """The word "not" is five words before the cue: only the dependency path (the cue is the
+    object of a negated verb) sees it, the word window does not. Without that path: -1."""
     r = stance(
         "en",
         "Analyst note",
