@@ -93,3 +93,19 @@ def test_a_good_run_replaces_the_output(
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert lines == [{"id": 1, "targets": ["Infosys"]}, {"id": "b", "targets": None}]
     assert [p.name for p in out.parent.iterdir()] == ["out.jsonl"]
+
+
+def test_train_stance_without_its_data_is_one_line(cli: Any, tmp_path: Path) -> None:
+    result = cli("train", "stance", "--data", str(tmp_path / "missing.csv"))
+    assert result.exit_code == 2
+    assert "SEntFiN data not found" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_stance_model_setting_that_is_not_a_file_is_one_line(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRACE_STANCE_MODEL", str(tmp_path / "nope.json"))
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "Nvidia rose."}\n', encoding="utf-8")
+    result = cli("annotate", str(src))
+    assert result.exit_code == 2 and "stance_model: no such file" in result.stderr
