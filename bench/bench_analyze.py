@@ -105,6 +105,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--words", type=int, default=700)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rounds", type=int, default=10, help="interleaved rounds (default 10)")
+    ap.add_argument(
+        "--stance-model",
+        default="bundled",
+        help="bundled (the learned model, default) or rules (the stance rules alone)",
+    )
     args = ap.parse_args(argv)
 
     from db.engine import make_engine, make_sessionmaker
@@ -121,7 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     # Both sides run in interleaved rounds (alternating which goes first) so a machine whose load
     # changes during the run slows both alike.
     # Baseline: bare spaCy with the components the analyzer runs (same loader, same exclusions).
-    analyzer = Analyzer().load()
+    analyzer = Analyzer(stance_model=None if args.stance_model == "rules" else args.stance_model)
+    analyzer.load()
     base_models = {lang: load_spacy(name) for lang, name in DEFAULT_SPACY_MODELS.items()}
     for lang, nlp in base_models.items():
         ours_nlp, _ = analyzer.pipeline(analyzer.model_for(lang))

