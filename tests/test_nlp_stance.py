@@ -190,7 +190,9 @@ def test_sarcasm_does_not_read_as_praise(stance) -> None:  # type: ignore[no-unt
 
 def test_results_follow_target_order_and_handle_edge_cases(stance, analyzer) -> None:  # type: ignore[no-untyped-def]
     r = stance("en", "Nothing", "A quiet day.", "Nvidia")
-    assert r["nvidia"] == StanceResult("nvidia", 0.0, 0, r["nvidia"].confidence, "")
+    x = r["nvidia"]
+    assert (x.key, x.score, x.label, x.evidence) == ("nvidia", 0.0, 0, "")
+    assert x.signals["no_cue"] == 1.0 and x.sentences == []
     nlp, _ = analyzer.pipeline(analyzer.model_for("en"))
     assert score_stances(nlp("Title\n\nBody."), [], "de") == []
     # Any other language is read with the English lexicon.
