@@ -4,6 +4,7 @@ an output file written only when the run succeeds (temporary file + rename)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,9 @@ def test_a_good_run_replaces_the_output(
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert lines == [{"id": 1, "targets": ["Infosys"]}, {"id": "b", "targets": None}]
     assert [p.name for p in out.parent.iterdir()] == ["out.jsonl"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temporary file's 0600
 
 
 def test_train_stance_without_its_data_is_one_line(cli: Any, tmp_path: Path) -> None:

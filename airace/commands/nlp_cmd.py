@@ -283,6 +283,9 @@ def register(app: typer.Typer) -> None:
                 for result in analyzer.annotate(items):
                     out.write(json.dumps(result, ensure_ascii=False) + "\n")
                     n += 1
+            from airace.commands.train_cmd import _file_mode
+
+            os.chmod(tmp, _file_mode())  # as a plain open() would have made it
             os.replace(tmp, output)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
