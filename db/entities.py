@@ -82,10 +82,12 @@ def entity_ids(session: Session, keys: Iterable[str]) -> dict[str, int]:
 def ensure_discovered(session: Session, candidates: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """Insert candidate entities (origin "discovered") that do not exist yet; key -> id for all.
 
-    Each candidate is {key, name, type, aliases?}. An existing row (KB or discovered) is kept.
+    Each candidate is {key, name, type, aliases?, parent?}; `parent` is the key of the entity it
+    belongs to (a product's maker, an executive's company). An existing row is kept.
     """
     cands = {c["key"]: c for c in candidates}
     ids = entity_ids(session, cands)
+    parents = entity_ids(session, [c["parent"] for c in cands.values() if c.get("parent")])
     _insert_missing(
         session,
         [
@@ -95,6 +97,7 @@ def ensure_discovered(session: Session, candidates: Iterable[Mapping[str, Any]])
                 "type": c.get("type") or "other",
                 "aliases": list(c.get("aliases") or [])[:10],
                 "origin": "discovered",
+                "parent_id": parents.get(c.get("parent") or ""),
             }
             for key, c in cands.items()
             if key not in ids
@@ -174,8 +177,10 @@ def save_analysis(
     version: int,
     language: str | None = None,
     now: dt.datetime | None = None,
+    stance_model: str | None = None,
 ) -> None:
-    """Replace an article's analysis rows and mark it analysed by pipeline `version`.
+    """Replace an article's analysis rows and mark it analysed by pipeline `version` (and the
+    stance model `stance_model`).
 
     `embedding` is (model name, dimension, little-endian float32 bytes) or None.
     """
@@ -216,7 +221,16 @@ def save_analysis(
     if embedding is not None:
         model, dim, vector = embedding
         session.add(Embedding(article_id=article_id, model=model[:200], dim=dim, vector=vector))
-    mark_article(session, article_id, "analysed", None, version, language=language, now=now)
+    mark_article(
+        session,
+        article_id,
+        "analysed",
+        None,
+        version,
+        language=language,
+        now=now,
+        stance_model=stance_model,
+    )
 
 
 def mark_article(
@@ -228,14 +242,17 @@ def mark_article(
     *,
     language: str | None = None,
     now: dt.datetime | None = None,
+    stance_model: str | None = None,
 ) -> None:
-    """Set an article's status (analysed | skipped | failed), reason and analysis version."""
+    """Set an article's status (analysed | skipped | failed), reason, analysis version and the
+    stance model that decided it."""
     article = session.get(Article, article_id)
     if article is None:
         return
     article.status = status
     article.status_reason = reason
     article.analysis_version = version
+    article.stance_model = stance_model
     article.analysed_at = now or dt.datetime.now(dt.UTC)
     if language and not article.language:
         article.language = language

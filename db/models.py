@@ -118,6 +118,9 @@ class Article(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     # Version of the NLP pipeline that produced this article's mentions/stances/themes/embedding.
     analysis_version: Mapped[int | None] = mapped_column(Integer)
+    # The fitted stance model (its id, or "rules") that decided this article's stances: an
+    # article decided by another model is analysed again.
+    stance_model: Mapped[str | None] = mapped_column(String(60))
     analysed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Work claims for parallel analysis workers (PostgreSQL): who holds it and until when.
     claimed_by: Mapped[str | None] = mapped_column(String(100))

@@ -78,13 +78,27 @@ def worker_name() -> str:
 
 
 def pending_condition(
-    *, since: dt.date | dt.datetime | None, reprocess: bool, started: dt.datetime, version: int
+    *,
+    since: dt.date | dt.datetime | None,
+    reprocess: bool,
+    started: dt.datetime,
+    version: int,
+    stance_model: str | None = None,
 ) -> ColumnElement[bool]:
-    """SQL condition of the articles this run should analyse."""
+    """SQL condition of the articles this run should analyse: never analysed, analysed by an
+    older pipeline version, or (when `stance_model` is given) decided by another stance model."""
     if reprocess:
         cond = or_(Article.analysed_at.is_(None), Article.analysed_at < started)
     else:
         cond = or_(Article.analysis_version.is_(None), Article.analysis_version < version)
+        if stance_model is not None:
+            cond = or_(
+                cond,
+                and_(
+                    Article.status == "analysed",
+                    or_(Article.stance_model.is_(None), Article.stance_model != stance_model),
+                ),
+            )
     if since is not None:
         if not isinstance(since, dt.datetime):
             since = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
@@ -151,7 +165,11 @@ def analyze_pending(
     version = analyzer.version
     worker = worker_name()
     condition = pending_condition(
-        since=since, reprocess=reprocess, started=started, version=version
+        since=since,
+        reprocess=reprocess,
+        started=started,
+        version=version,
+        stance_model=analyzer.stance_model_id,
     )
     summary = AnalyzeSummary()
     entity_ids = _prepare(sessions, analyzer)
@@ -197,7 +215,11 @@ def run_worker(
     version = analyzer.version
     worker = worker_name()
     condition = pending_condition(
-        since=None, reprocess=False, started=dt.datetime.now(dt.UTC), version=version
+        since=None,
+        reprocess=False,
+        started=dt.datetime.now(dt.UTC),
+        version=version,
+        stance_model=analyzer.stance_model_id,
     )
     summary = AnalyzeSummary()
     entity_ids = _prepare(sessions, analyzer)
@@ -328,7 +350,13 @@ def _store(
 ) -> None:
     now = dt.datetime.now(dt.UTC)
     candidates = [
-        {"key": h.key, "name": h.name, "type": h.type, "aliases": list(h.surfaces)}
+        {
+            "key": h.key,
+            "name": h.name,
+            "type": h.type,
+            "aliases": list(dict.fromkeys([*h.surfaces, *h.aliases])),
+            "parent": h.parent,
+        }
         for r in results
         for h in r.entities
         if h.candidate and h.key not in entity_ids
@@ -372,6 +400,7 @@ def _store(
             version=version,
             language=r.language,
             now=now,
+            stance_model=analyzer.stance_model_id,
         )
         summary.analysed += 1
     for reason, n in skipped.items():

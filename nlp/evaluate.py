@@ -12,12 +12,16 @@ without a stance, counts as a prediction of 0. Pure functions: no model, no file
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Resolver = Callable[[str], str | None]
 LABELS = (-1, 0, 1)
@@ -150,6 +154,8 @@ class StanceScores:
     """Stance accuracy and macro-F1 over gold (entity, stance) pairs."""
 
     pairs: list[tuple[int, int]] = field(default_factory=list)  # (gold, predicted)
+    # Stated confidence of each prediction (None: the entity was missed, no stance stated).
+    confidences: list[float | None] = field(default_factory=list)
 
     @property
     def accuracy(self) -> float:
@@ -179,6 +185,16 @@ class StanceScores:
             out[f"{g:+d}>{p:+d}"] = out.get(f"{g:+d}>{p:+d}", 0) + 1
         return dict(sorted(out.items()))
 
+    def matrix(self) -> list[list[int]]:
+        """Confusion matrix: rows gold -1, 0, +1; columns predicted -1, 0, +1."""
+        return [[sum(g == gl and p == pl for g, p in self.pairs) for pl in LABELS] for gl in LABELS]
+
+    def reliability(self) -> list[dict[str, float]]:
+        """Stated confidence against observed accuracy (pairs with a stated confidence)."""
+        stated = [(c, g == p) for (g, p), c in zip(self.pairs, self.confidences, strict=True)
+                  if c is not None]  # fmt: skip
+        return reliability([c for c, _ in stated], [ok for _, ok in stated])
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "accuracy": round(self.accuracy, 4),
@@ -186,6 +202,8 @@ class StanceScores:
             "f1_by_label": {f"{k:+d}": round(v, 4) for k, v in self.f1_by_label().items()},
             "n": len(self.pairs),
             "confusion": self.confusion(),
+            "matrix": self.matrix(),
+            "reliability": self.reliability(),
         }
 
 
@@ -249,14 +267,15 @@ def evaluate(
             group.entities.tp += ents.tp
             group.entities.fp += ents.fp
             group.entities.fn += ents.fn
-            group.stance.pairs.extend(stance_pairs)
+            group.stance.pairs.extend((g, p) for g, p, _ in stance_pairs)
+            group.stance.confidences.extend(c for _, _, c in stance_pairs)
         errors.extend({"id": art_id, **e} for e in article_errors)
     return EvalReport(overall, by_language, missing, errors)
 
 
 def _score_article(
     row: dict[str, Any], pred: dict[str, Any], resolve: Resolver
-) -> tuple[PRF, list[tuple[int, int]], list[dict[str, Any]]]:
+) -> tuple[PRF, list[tuple[int, int, float | None]], list[dict[str, Any]]]:
     gold_ents = [_gold_ent(e, resolve) for e in row.get("entities", [])]
     pred_raw = [e for e in pred.get("entities", []) if e.get("name")]
     pred_ents = [_pred_ent(e, resolve) for e in pred_raw]
@@ -283,12 +302,28 @@ def _score_article(
     )
     # Predicted labels by predicted entity; stances name the entity by its (canonical) name.
     label_of_name: dict[str, int] = {}
+    confidence_of_name: dict[str, float] = {}
     for st in pred.get("stances", []):
         label = int(st.get("label", 0))
-        label_of_name.setdefault(_norm(str(st.get("entity", ""))), label)
-    pairs: list[tuple[int, int]] = []
+        name = _norm(str(st.get("entity", "")))
+        label_of_name.setdefault(name, label)
+        confidence_of_name.setdefault(name, float(st.get("confidence", 0.0)))
+    # Targets given with the input ("targets" in annotate): their stance is what was asked for.
+    of_target = {
+        _norm(str(t.get("target", ""))): (int(t.get("label", 0)), float(t.get("confidence", 0)))
+        for t in pred.get("targets") or ()
+        if t.get("found")
+    }
+    pairs: list[tuple[int, int, float | None]] = []
     for pair in row.get("stance", []):
         gold_label = int(pair["stance"])
+        if _norm(pair["entity"]) in of_target:
+            predicted, confidence = of_target[_norm(pair["entity"])]
+            pairs.append((gold_label, predicted, confidence))
+            if predicted != gold_label:
+                errors.append({"kind": "stance", "entity": pair["entity"], "gold": gold_label,
+                               "pred": predicted})  # fmt: skip
+            continue
         target = _gold_ent({"name": pair["entity"]}, resolve)
         # Use the entity record of the gold list when it is there (it carries the ticker).
         for g in gold_ents:
@@ -296,18 +331,20 @@ def _score_article(
                 target = g
                 break
         predicted = 0
+        stated: float | None = None
         found = False
         for p in pred_ents:
             if target.matches(p):
                 predicted = label_of_name.get(_norm(p.name), 0)
+                stated = confidence_of_name.get(_norm(p.name))
                 found = True
                 break
         if not found:
             for name, label in label_of_name.items():
                 if target.matches(_pred_ent({"name": name}, resolve)):
-                    predicted = label
+                    predicted, stated = label, confidence_of_name.get(name)
                     break
-        pairs.append((gold_label, predicted))
+        pairs.append((gold_label, predicted, stated))
         if predicted != gold_label:
             errors.append(
                 {"kind": "stance", "entity": pair["entity"], "gold": gold_label, "pred": predicted}
@@ -315,23 +352,74 @@ def _score_article(
     return prf, pairs, errors
 
 
+RELIABILITY_EDGES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def reliability(
+    confidence: Sequence[float] | np.ndarray,
+    correct: Sequence[bool] | np.ndarray,
+    edges: Sequence[float] = RELIABILITY_EDGES,
+) -> list[dict[str, float]]:
+    """Stated confidence against observed accuracy, per bin of confidence ([lo, hi); the last
+    bin includes 1.0): {"from", "to", "n", "confidence" (mean stated), "accuracy" (observed)}."""
+    import numpy as np
+
+    conf = np.asarray(confidence, dtype=float)
+    ok = np.asarray(correct, dtype=bool)
+    rows = []
+    for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
+        last = i == len(edges) - 2
+        mask = (conf >= lo) & ((conf <= hi) if last else (conf < hi))
+        n = int(mask.sum())
+        if n:
+            rows.append({"from": lo, "to": hi, "n": n,
+                         "confidence": round(float(conf[mask].mean()), 4),
+                         "accuracy": round(float(ok[mask].mean()), 4)})  # fmt: skip
+    return rows
+
+
+def expected_calibration_error(
+    confidence: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray
+) -> float:
+    """Mean |stated confidence - observed accuracy| over the bins, weighted by their size."""
+    rows = reliability(confidence, correct)
+    total = sum(r["n"] for r in rows)
+    return sum(r["n"] * abs(r["confidence"] - r["accuracy"]) for r in rows) / max(total, 1)
+
+
 def format_table(report: EvalReport) -> str:
-    """A plain-text table of the scores, overall then per language."""
+    """A plain-text report: scores overall and per language, F1 per stance label, the confusion
+    matrix and the reliability table (stated confidence against observed accuracy)."""
     head = (
         f"{'group':<8} {'articles':>8} {'ent P':>6} {'ent R':>6} {'ent F1':>6} "
-        f"{'pairs':>6} {'st acc':>6} {'st mF1':>6}"
+        f"{'pairs':>6} {'st acc':>6} {'st mF1':>6} {'F1 -1':>6} {'F1 0':>6} {'F1 +1':>6}"
     )
     lines = [head, "-" * len(head)]
     groups = [("all", report.overall), *sorted(report.by_language.items())]
     for name, s in groups:
+        f1 = s.stance.f1_by_label()
+        per_label = " ".join(f"{f1[k]:>6.3f}" if k in f1 else f"{'-':>6}" for k in LABELS)
         lines.append(
             f"{name:<8} {s.articles:>8} {s.entities.precision:>6.3f} {s.entities.recall:>6.3f} "
             f"{s.entities.f1:>6.3f} {len(s.stance.pairs):>6} {s.stance.accuracy:>6.3f} "
-            f"{s.stance.macro_f1:>6.3f}"
+            f"{s.stance.macro_f1:>6.3f} {per_label}"
         )
-    lines.append(
-        "stance confusion (gold>predicted): " + json.dumps(report.overall.stance.confusion())
-    )
+    for name, s in groups:
+        lines += ["", f"stance confusion, {name} (rows gold, columns predicted):"]
+        lines.append(f"{'':>8}" + "".join(f"{f'pred {k:+d}':>9}" for k in LABELS))
+        for label, row in zip(LABELS, s.stance.matrix(), strict=True):
+            lines.append(f"{f'gold {label:+d}':>8}" + "".join(f"{n:>9}" for n in row))
+    for name, s in groups:
+        table = s.stance.reliability()
+        if not table:
+            continue
+        lines += ["", f"reliability, {name} (stated confidence vs observed accuracy):"]
+        lines.append(f"{'bin':>11} {'n':>5} {'stated':>7} {'observed':>8}")
+        for r in table:
+            lines.append(
+                f"{r['from']:.1f}-{r['to']:.1f}{'':>4} {r['n']:>5} {r['confidence']:>7.3f} "
+                f"{r['accuracy']:>8.3f}"
+            )
     if report.missing_predictions:
         lines.append(f"no prediction for {len(report.missing_predictions)} article(s)")
     return "\n".join(lines)

@@ -132,6 +132,13 @@ class StanceResult:
     label: int  # -1, 0, +1
     confidence: float  # [0, 1]
     evidence: str  # the sentence that decided it
+    # What the rules saw, for the learned model (nlp.stance_model): numeric signals and the
+    # (start, end) character spans of the sentences that mention the target, title first.
+    signals: dict[str, float] = field(default_factory=dict)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    best_value: float = 0.0  # signed contribution of the sentence that counted most
+    best_sentence: str = ""  # that sentence
+    first_sentence: str = ""  # the first sentence that mentions the target
 
 
 @dataclass(frozen=True)
@@ -261,6 +268,10 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
                 starts.setdefault(ti, []).append(span.start)
     mention_at = sorted((pos, ti) for ti, poss in starts.items() for pos in poss)
     title_mentions = [ti for pos, ti in mention_at if doc[pos].idx < max(title_end, 0)]
+    mention_chars: dict[int, list[int]] = {}
+    for pos, ti in mention_at:
+        mention_chars.setdefault(ti, []).append(doc[pos].idx)
+    lead_span: tuple[int, int] | None = None
     main = title_mentions[0] if title_mentions else None
 
     totals = [0.0] * len(targets)
@@ -269,15 +280,23 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
     n_evidence = [0] * len(targets)
     best: list[tuple[float, str]] = [(0.0, "") for _ in targets]
     first_sentence = [""] * len(targets)
+    positive = [0.0] * len(targets)
+    negative = [0.0] * len(targets)
+    sentence_spans: list[list[tuple[int, int]]] = [[] for _ in targets]
     lead_seen = False
     carry: int | None = None
     orphan = 0.0  # a title cue that names no entity, for the lead's subjects
-    for sent in _sentences(doc):
+    sentences = _sentences(doc)
+    # An article (a title and a body, or three sentences and more), not a lone headline: the
+    # learned model (nlp.stance_model) leaves its cue-backed stances to these rules.
+    article = float(title_end >= 0 or len(sentences) >= 3)
+    for sent in sentences:
         in_title = title_end >= 0 and sent.start_char < title_end
         weight = TITLE_WEIGHT if in_title else 1.0
         is_lead = not in_title and not lead_seen
         if is_lead:
             weight, lead_seen = LEAD_WEIGHT, True
+            lead_span = (sent.start_char, sent.end_char)
         words = [t for t in sent if not t.is_space and not t.is_punct]
         if words and words[0].lower_ in lex.contrast:
             weight *= AFTER_CONTRAST  # "But ..." outweighs the sentence before it
@@ -298,6 +317,9 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
         text = sent.text.strip()
         for _, ti in mentions:
             first_sentence[ti] = first_sentence[ti] or text
+            span = (sent.start_char, sent.end_char)
+            if not sentence_spans[ti] or sentence_spans[ti][-1] != span:
+                sentence_spans[ti].append(span)
         if mentions:
             carry = _subject_entity(sent, mentions, main)
             contributions = _score_sentence(sent, mentions, lex, lang, main, about)
@@ -328,6 +350,8 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
                 totals[ti] += value
             magnitude[ti] += abs(value)
             n_evidence[ti] += value != 0
+            positive[ti] += max(value, 0.0)
+            negative[ti] += min(value, 0.0)
             if abs(value) > abs(best[ti][0]):
                 best[ti] = (value, text)
     results = []
@@ -348,8 +372,40 @@ def score_stances(doc: Any, targets: list[StanceTarget], lang: str) -> list[Stan
             confidence = abs(score) * (0.5 + 0.5 * agreement)
         else:
             confidence = (1.0 - 0.5 * abs(score) / LABEL_THRESHOLD) * (0.4 + 0.6 * agreement)
+        in_lead = lead_span is not None and any(
+            lead_span[0] <= pos_char < lead_span[1] for pos_char in mention_chars.get(ti, ())
+        )
+        signals = {
+            "rule_score": score,
+            "rule_label_pos": float(label > 0),
+            "rule_label_neg": float(label < 0),
+            "title_total": math.tanh(title_totals[ti] / SCORE_SCALE),
+            "body_total": math.tanh(totals[ti] - title_totals[ti]),
+            "positive": math.tanh(positive[ti]),
+            "negative": math.tanh(negative[ti]),
+            "evidence_sentences": math.log1p(n_evidence[ti]),
+            "agreement": agreement,
+            "in_title": float(ti in title_mentions),
+            "in_lead": float(in_lead),
+            "main": float(ti == main),
+            "person": float(target.type == "person"),
+            "mention_sentences": math.log1p(len(sentence_spans[ti])),
+            "no_cue": float(magnitude[ti] == 0),
+            "article": article,
+        }
         results.append(
-            StanceResult(target.key, round(score, 4), label, round(confidence, 4), evidence)
+            StanceResult(
+                target.key,
+                round(score, 4),
+                label,
+                round(confidence, 4),
+                evidence,
+                signals,
+                sentence_spans[ti],
+                best[ti][0],
+                best[ti][1],
+                first_sentence[ti],
+            )
         )
     return results
 

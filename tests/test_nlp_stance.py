@@ -87,6 +87,20 @@ def test_negation_turns_a_threat_into_reassurance(stance) -> None:  # type: igno
     assert r["nvidia"].label == 1
 
 
+def test_negation_found_through_the_parse_only(stance) -> None:  # type: ignore[no-untyped-def]
+    """The word "not" is five words before the cue: only the dependency path (the cue is the
+    object of a negated verb) sees it, the word window does not. Without that path: -1."""
+    r = stance(
+        "en",
+        "Analyst note",
+        "The new chips do not pose any really serious threat to Nvidia.",
+        "Nvidia",
+    )
+    assert r["nvidia"].label == 1
+    r = stance("en", "Results", "Nvidia did not post an unusually large quarterly loss.", "Nvidia")
+    assert r["nvidia"].label == 1
+
+
 def test_the_clause_after_but_wins(stance) -> None:  # type: ignore[no-untyped-def]
     r = stance(
         "en",
@@ -176,7 +190,9 @@ def test_sarcasm_does_not_read_as_praise(stance) -> None:  # type: ignore[no-unt
 
 def test_results_follow_target_order_and_handle_edge_cases(stance, analyzer) -> None:  # type: ignore[no-untyped-def]
     r = stance("en", "Nothing", "A quiet day.", "Nvidia")
-    assert r["nvidia"] == StanceResult("nvidia", 0.0, 0, r["nvidia"].confidence, "")
+    x = r["nvidia"]
+    assert (x.key, x.score, x.label, x.evidence) == ("nvidia", 0.0, 0, "")
+    assert x.signals["no_cue"] == 1.0 and x.sentences == []
     nlp, _ = analyzer.pipeline(analyzer.model_for("en"))
     assert score_stances(nlp("Title\n\nBody."), [], "de") == []
     # Any other language is read with the English lexicon.
@@ -345,20 +361,23 @@ def _scores(analyzer: Any, path: Path) -> Any:
 
 
 def test_dev_set_scores_stay_above_the_floor(analyzer) -> None:  # type: ignore[no-untyped-def]
-    """Measured on 104 articles (2026-11-29, second pass): entity F1 0.98, stance macro-F1 0.827
-    (en 0.814, fr 0.843); the unseen split alone (-y) 0.61: see docs/nlp_stance.md."""
+    """The whole analysis with the learned stance model (2026-12-01): entity F1 0.994, stance
+    macro-F1 0.855 (en 0.844, fr 0.868); the dev set is fitted on, so this guards regressions
+    only. The scores are deterministic: each floor is about one pair under the measured figure
+    (a float difference of another CPU may flip a near tie)."""
     report = _scores(analyzer, DEV_SET)
-    assert report.overall.entities.f1 >= 0.95
-    assert report.overall.stance.macro_f1 >= 0.79
-    for lang in ("en", "fr"):
-        assert report.by_language[lang].stance.macro_f1 >= 0.77, lang
+    assert report.overall.entities.f1 >= 0.99
+    assert report.overall.stance.macro_f1 >= 0.85
+    assert report.by_language["en"].stance.macro_f1 >= 0.835
+    assert report.by_language["fr"].stance.macro_f1 >= 0.865
 
 
 def test_blind_set_scores_stay_above_the_floor(analyzer) -> None:  # type: ignore[no-untyped-def]
-    """42 longer articles written before the second pass and measured twice (docs/nlp_stance.md):
-    stance macro-F1 0.660 before it, 0.709 after (en 0.834, fr 0.567); entity F1 0.96."""
+    """42 longer articles, never fitted on (docs/nlp_stance.md), learned stance model
+    (2026-12-01): stance macro-F1 0.700 (en 0.828, fr 0.556), entity F1 0.955. Floors about one
+    pair under the (deterministic) figures."""
     report = _scores(analyzer, BLIND_SET)
-    assert report.overall.entities.f1 >= 0.93
-    assert report.overall.stance.macro_f1 >= 0.68
-    assert report.by_language["en"].stance.macro_f1 >= 0.80
-    assert report.by_language["fr"].stance.macro_f1 >= 0.53
+    assert report.overall.entities.f1 >= 0.95
+    assert report.overall.stance.macro_f1 >= 0.69
+    assert report.by_language["en"].stance.macro_f1 >= 0.815
+    assert report.by_language["fr"].stance.macro_f1 >= 0.545

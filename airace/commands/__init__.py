@@ -12,12 +12,14 @@ from airace.commands import (
     report_cmd,
     run_cmd,
     signal_cmd,
+    train_cmd,
 )
 
 COMMAND_MODULES = [
     crawl_cmd,
     nlp_cmd,
     eval_cmd,
+    train_cmd,
     market_cmd,
     signal_cmd,
     report_cmd,

@@ -54,10 +54,16 @@ def eval_nlp(
     errors: bool = typer.Option(
         False, "--errors", help="List each missed, spurious or mislabelled entity."
     ),
+    targets: bool = typer.Option(
+        False,
+        "--targets",
+        help="Give each gold stance entity as a target (measures stance, not discovery).",
+    ),
 ) -> None:
     """Score entities (precision, recall, F1) and stance (accuracy, macro-F1) on a gold file.
 
-    Gold lines: {"id", "text", "title"?, "language"?, "entities": [{"name", "type",
+    Per language and per stance label, with the confusion matrix and the reliability table
+    (stated confidence against observed accuracy). Gold lines: {"id", "text", "title"?, "language"?, "entities": [{"name", "type",
     "ticker"}], "stance": [{"entity", "stance"}]}. Entities match by knowledge-base alias
     or ticker; a gold entity the system missed counts as a stance of 0.
 
@@ -85,7 +91,7 @@ def eval_nlp(
 
     kb = load_kb()
     if predicted is None:
-        predicted = _run_analysis(app_context(ctx).settings, kb, gold)
+        predicted = _run_analysis(app_context(ctx).settings, kb, gold, targets=targets)
     if save is not None:
         with save.open("w", encoding="utf-8") as fh:
             for line in predicted:
@@ -108,11 +114,19 @@ def eval_nlp(
             typer.echo(json.dumps(err, ensure_ascii=False))
 
 
-def _run_analysis(settings: Settings, kb: KnowledgeBase, gold: list[dict]) -> list[dict]:
-    """Run the real analysis (the Analyzer of `airace annotate`) on the gold texts."""
-    analyzer = stages.make_analyzer(settings, kb=kb)
+def _run_analysis(
+    settings: Settings, kb: KnowledgeBase, gold: list[dict], *, targets: bool
+) -> list[dict]:
+    """Run the real analysis (the Analyzer of `airace annotate`) on the gold texts; with
+    `targets`, each gold stance entity is given as a target."""
+    analyzer = stages.load_analyzer(settings, embeddings=False, kb=kb)
     fields = ("id", "text", "title", "language", "published")
-    items = ({k: row[k] for k in fields if row.get(k) is not None} for row in gold)
+    items = []
+    for row in gold:
+        item = {k: row[k] for k in fields if row.get(k) is not None}
+        if targets:
+            item["targets"] = [p["entity"] for p in row.get("stance", [])]
+        items.append(item)
     return list(analyzer.annotate(items))
 
 

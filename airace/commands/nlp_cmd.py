@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,39 @@ if TYPE_CHECKING:
     pass
 
 
+# Optional fields of an `annotate` input line and the types they take (None is allowed).
+_OPTIONAL_FIELDS: dict[str, tuple[type, ...]] = {
+    "title": (str,),
+    "language": (str,),
+    "published": (str,),
+}
+
+
+def check_item(item: Any, where: str) -> str | None:
+    """Why an `annotate` input line is not acceptable (one line, starting with `where`), or None."""
+    if not isinstance(item, dict):
+        return f"{where}: expected a JSON object"
+    if not isinstance(item.get("text"), str):
+        return f'{where}: expected an object with a "text" string'
+    if "id" in item and (isinstance(item["id"], bool) or not isinstance(item["id"], str | int)):
+        return f'{where}: "id" must be a string or an integer, got {_shown(item["id"])}'
+    for name, types in _OPTIONAL_FIELDS.items():
+        value = item.get(name)
+        if value is not None and not isinstance(value, types):
+            return f'{where}: "{name}" must be a string, got {_shown(value)}'
+    targets = item.get("targets")
+    if targets is not None and (
+        not isinstance(targets, list) or not all(isinstance(t, str) and t.strip() for t in targets)
+    ):
+        return f'{where}: "targets" must be a list of names (non-empty strings)'
+    return None
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _read_jsonl(path: Path) -> Any:
     stream = sys.stdin if str(path) == "-" else None
     try:
@@ -24,17 +59,21 @@ def _read_jsonl(path: Path) -> Any:
     except OSError as e:
         raise UserError(f"cannot read {path}: {e.strerror}") from None
     with f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path}:{n}: not valid JSON ({e.msg})") from None
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise UserError(f'{path}:{n}: expected an object with a "text" string')
-            item.setdefault("id", n)
-            yield item
+        try:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise UserError(f"{path}:{n}: not valid JSON ({e.msg})") from None
+                problem = check_item(item, f"{path}:{n}")
+                if problem:
+                    raise UserError(problem)
+                item.setdefault("id", n)
+                yield item
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: not UTF-8 text") from None
 
 
 def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
@@ -184,7 +223,7 @@ def analyze_cmd(
 def annotate_cmd(
     ctx: typer.Context,
     input: Path = typer.Argument(
-        ..., help='JSONL file of {"id", "text", "title"?, ...}; - for stdin.'
+        ..., help='JSONL file of {"id", "text", "title"?, "targets"?, ...}; - for stdin.'
     ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Output JSONL (default stdout)."
@@ -192,27 +231,43 @@ def annotate_cmd(
 ) -> None:
     """Analyse a JSONL file of texts without a database; one JSON result per line.
 
-    Output line: {"id", "language", "entities": [...], "stances": [...], "themes": [...]}.
+    Input line: {"id"?, "text", "title"?, "language"?, "published"?, "targets"?}; with
+    "targets": ["Infosys", ...] the output also gives a stance for each named target, found
+    in the text by name or knowledge-base alias (known to the knowledge base or not).
+    Output line: {"id", "language", "entities": [...], "stances": [...], "themes": [...],
+    "targets"?: [{"target", "entity", "found", "score", "label", "confidence", "evidence"}]}.
+    A bad input line is one error naming the line; -o is written only when all went well.
 
     Example: airace annotate in.jsonl -o out.jsonl
     """
     # The output has no vectors: the embedding model is not loaded.
     items = list(_read_jsonl(input))
     analyzer = stages.load_analyzer(app_context(ctx).settings, embeddings=False)
+    if output is None:
+        for result in analyzer.annotate(items):
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        return
+    # Written to a temporary file beside the output, renamed over it at the end: a failed
+    # run leaves no empty or partial file (and an older output stays as it was).
     try:
-        out = output.open("w", encoding="utf-8") if output else sys.stdout
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     except OSError as e:
         raise UserError(f"cannot write {output}: {e.strerror}") from None
-    n = 0
     try:
-        for result in analyzer.annotate(items):
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            n += 1
-    finally:
-        if output:
-            out.close()
-    if output:
-        typer.echo(f"annotated {n} texts -> {output}", err=True)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            n = 0
+            for result in analyzer.annotate(items):
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                n += 1
+        from airace.commands.train_cmd import _file_mode
+
+        os.chmod(tmp, _file_mode())  # as a plain open() would have made it
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    typer.echo(f"annotated {n} texts -> {output}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -173,6 +173,12 @@ def normalize_name(text: str) -> str:
     return t.strip()
 
 
+# A word of a model or product variant, folded: "2.0", "v5p", "70b", "flash", "haiku".
+_VARIANT_WORD = re.compile(
+    r"v?\d+(?:\.\d+)*[a-z]{0,2}|\d+(?:\.\d+)?[bmk]|flash(?:-lite)?|pro|ultra|nano|mini|max|lite|"
+    r"turbo|haiku|sonnet|opus|instruct|vision|thinking|reasoning|exp|preview|omni|scout|"
+    r"maverick|behemoth|coder"
+)
 _CORP_SUFFIX = re.compile(
     r"\s*,?\s+(inc|inc\.|corp|corp\.|corporation|co|co\.|ltd|ltd\.|llc|plc|sa|se|ag|nv|"
     r"group|groupe|holding|holdings|technologies)$"
@@ -236,7 +242,32 @@ class KnowledgeBase:
         idx = self._strict_index if strict else self._index
         f = normalize_name(name)
         key = idx.get(f) or idx.get(strip_corporate_suffix(f))
+        if key is None:
+            key = self._variant_key(f, idx)
         return self.by_key[key] if key else None
+
+    def _variant_key(self, folded: str, idx: dict[str, str]) -> str | None:
+        """A model or product named with its maker or a variant the KB lacks: "nvidia b200"
+        (Blackwell), "llama 3.3 70b" (Llama), "tpu v5p" (TPU), "google gemini 2.0 flash"."""
+        words = folded.split()
+        for cut in range(1, min(3, len(words))):  # a maker before it
+            maker = idx.get(" ".join(words[:cut]))
+            rest = " ".join(words[cut:])
+            key = idx.get(rest) or self._tail_key(rest, idx)
+            if maker and key and self.by_key[key].parent == maker:
+                return key
+        return self._tail_key(folded, idx)
+
+    def _tail_key(self, folded: str, idx: dict[str, str]) -> str | None:
+        """The model or product a name starts with, followed only by variant words."""
+        words = folded.split()
+        for n in range(len(words) - 1, 0, -1):
+            if not all(_VARIANT_WORD.fullmatch(w) for w in words[n:]):
+                break
+            key = idx.get(" ".join(words[:n]))
+            if key and self.by_key[key].type in ("model", "product"):
+                return key
+        return None
 
     def resolve(self, name: str, *, fuzzy: bool = True, cutoff: float = 0.88) -> KBEntity | None:
         """The entity that `name` designates: an alias, ticker, or (with `fuzzy`) a near spelling.
