@@ -101,7 +101,9 @@ def _seed(db_url: str, sources: Path, prefix: str) -> None:
 
 
 def _worker(db_url: str, sources: Path, prefix: str) -> subprocess.Popen[str]:
-    args = ["crawl", "distributed", "--idle-exit", "--no-cache", "--lease", "2"]
+    # The lease must outlast a heartbeat delayed by a busy machine (the beat runs on the crawl's
+    # reactor): at 2 s, a loaded 2-core machine let live workers' requests be re-queued as dead.
+    args = ["crawl", "distributed", "--idle-exit", "--no-cache", "--lease", "6"]
     return subprocess.Popen(
         _airace(db_url, *args, "--sources", str(sources), "--redis-key", prefix),
         env=_env(),
