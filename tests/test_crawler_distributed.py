@@ -122,6 +122,15 @@ def _stored(sessions) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         )
 
 
+def _stored_paths(sessions) -> set[str]:  # type: ignore[no-untyped-def]
+    """URL paths of the articles and duplicates committed so far."""
+    from urllib.parse import urlsplit
+
+    with sessions() as s:
+        urls = list(s.scalars(select(Article.url))) + list(s.scalars(select(Duplicate.url)))
+    return {urlsplit(u).path for u in urls}
+
+
 def _article_hits(site: LoopbackServer) -> dict[str, int]:
     return {p: n for p, n in site.hits.items() if p.startswith("/gen/article-")}
 
@@ -186,6 +195,7 @@ def test_crawl_completes_when_one_worker_is_killed(
     db_url, engine, sessions, sources = _setup(tmp_path, site, prefix)
     victim, survivor = (_worker(db_url, sources, prefix) for _ in range(2))
     inflight = ""
+    committed: set[str] = set()
     try:
         # Kill the victim's crawl process (and the victim) a third of the way, with requests
         # in flight: as if its machine died.
@@ -196,6 +206,7 @@ def test_crawl_completes_when_one_worker_is_killed(
             inflight = next((k for k in keys if k.endswith(f":{crawl_pid}")), "")
             if sum(_stored(sessions)) >= N_PAGES // 3 and inflight and client.hlen(inflight):
                 assert crawl_pid is not None
+                committed = _stored_paths(sessions)  # before the kill: all of it was committed
                 os.kill(crawl_pid, signal.SIGKILL)
                 os.kill(victim.pid, signal.SIGKILL)
                 break
@@ -212,10 +223,16 @@ def test_crawl_completes_when_one_worker_is_killed(
     assert articles + duplicates == N_PAGES
     hits = _article_hits(site)
     assert len(hits) == N_PAGES
-    # The victim's in-flight requests went back to the queue; only those it had already
-    # fetched (at most its concurrency) were fetched again.
+    # The victim's in-flight requests went back to the queue and were fetched again: those on
+    # the wire and those fetched but not yet through extraction and the store (how many depends
+    # on how busy the machine is). What had been committed before the kill is never fetched
+    # again, but for a page committed whose acknowledgement the kill cut (at most the victim's
+    # concurrency, 2).
     assert not client.exists(inflight)
-    assert sum(n - 1 for n in hits.values()) <= 4, hits
+    assert committed, "the victim had stored nothing before the kill"
+    refetched = {p for p, n in hits.items() if n > 1}
+    assert len(refetched & committed) <= 2, sorted(refetched & committed)
+    assert len(refetched) <= N_PAGES - len(committed), hits
     client.close()
     engine.dispose()
 
