@@ -188,7 +188,9 @@ def test_a_failing_article_is_counted_and_the_run_goes_on(sessions, analyzer, mo
 def test_analyze_and_annotate_commands(cli, tmp_path, analyzer, monkeypatch) -> None:
     import airace.stages
 
-    monkeypatch.setattr(airace.stages, "make_analyzer", lambda settings, embeddings=True, kb=None: analyzer)
+    monkeypatch.setattr(
+        airace.stages, "make_analyzer", lambda settings, embeddings=True, kb=None: analyzer
+    )
     db = tmp_path / "cli.db"
     missing = cli("--db", str(db), "analyze", "--limit", "5")
     assert missing.exit_code == 2 and f"no database at {db}" in missing.stderr
