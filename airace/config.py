@@ -106,6 +106,9 @@ class Settings:
         "Fewest event days (and 30 events) below which eval signal and the briefing say the "
         "sample is too small to conclude anything.",
     )
+    price_max_tries: int = _setting(
+        5, "Tries per ticker before `prices update` gives up on it (--max-tries overrides it)."
+    )
     benchmark_tickers: list[str] = _setting(
         ["SPY", "QQQ", "SMH", "^GSPC", "^IXIC", "^SOX"],
         "Benchmarks always kept up to date by `prices update`.",
@@ -141,6 +144,21 @@ class Settings:
     )
     redis_url: str = _setting(
         "redis://127.0.0.1:6379/0", "Redis for distributed crawling (airace crawl distributed)."
+    )
+    redis_prefix: str = _setting(
+        "airace",
+        "Prefix of the shared crawl frontier's Redis keys (`crawl seed`, `crawl distributed`; "
+        "--redis-key overrides it).",
+    )
+    crawl_lease: float = _setting(
+        30.0,
+        "Seconds without a heartbeat before a dead `crawl distributed` worker's requests are "
+        "re-queued (--lease overrides it).",
+    )
+    analyze_lease: float = _setting(
+        600.0,
+        "Seconds a claimed batch of `analyze --worker` stays claimed before another worker may "
+        "take it (--lease overrides it).",
     )
     schedule_crawl: str = _setting("0 * * * *", "Cron expression for crawl + analyze + stories.")
     schedule_prices: str = _setting(

@@ -26,19 +26,27 @@ from airace.errors import UserError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from crawler.ingest import IngestSummary
     from crawler.runner import CrawlOptions, CrawlSummary
     from crawler.sources import SourceConfig
+    from db.readonly_sql import SQLResult
     from market.react import ReactSummary
+    from market.signal import SignalReport
     from market.yahoo import PriceUpdateReport
     from nlp.analyze import AnalyzeSummary
     from nlp.annotate import Analyzer
     from nlp.embeddings import Embedder
     from nlp.kb import KnowledgeBase
     from nlp.query_encoder import NumpyMiniLM
+    from nlp.stance_train import TrainReport
     from nlp.stories import StoriesSummary
     from reports.render import ReportResult
 
 log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# Our own labelled sets fitted with SEntFiN (the blind set is for reporting only, never here).
+OWN_STANCE_SETS = ("tests/data/nlp_dev.jsonl", "tests/data/nlp_stance_long_train.jsonl")
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,15 +271,20 @@ def seed(
     sources: list[SourceConfig],
     source_names: Sequence[str] = (),
     *,
-    prefix: str = "airace",
+    prefix: str | None = None,
 ) -> dict[str, int]:
-    """Push the chosen (default: every enabled) sources' start URLs into settings.redis_url."""
+    """Push the chosen (default: every enabled) sources' start URLs into settings.redis_url,
+    under the key prefix `prefix` (default: settings.redis_prefix)."""
     from crawler.distributed import DistributedError
     from crawler.distributed import seed as push
     from crawler.sources import SourcesError, select_sources
 
     try:
-        return push(settings.redis_url, select_sources(sources, list(source_names)), prefix)
+        return push(
+            settings.redis_url,
+            select_sources(sources, list(source_names)),
+            settings.redis_prefix if prefix is None else prefix,
+        )
     except (DistributedError, SourcesError) as e:
         raise UserError(str(e)) from None
 
@@ -285,11 +298,12 @@ def crawl_distributed(
     max_articles: int | None = None,
     http_cache: bool | None = None,
     log_level: str = "WARNING",
-    prefix: str = "airace",
-    lease: float = 30.0,
+    prefix: str | None = None,
+    lease: float | None = None,
     idle_exit: bool = False,
 ) -> CrawlSummary:
-    """One crawl worker on the shared Redis frontier (settings.redis_url)."""
+    """One crawl worker on the shared Redis frontier (settings.redis_url); `prefix` and `lease`
+    default to settings.redis_prefix and settings.crawl_lease."""
     from crawler.distributed import DistributedError, run_distributed
     from crawler.sources import SourcesError
 
@@ -303,11 +317,55 @@ def crawl_distributed(
             options,
             relevance_terms(),
             redis_url=settings.redis_url,
-            prefix=prefix,
-            lease=lease,
+            prefix=settings.redis_prefix if prefix is None else prefix,
+            lease=settings.crawl_lease if lease is None else lease,
             idle_exit=idle_exit,
         )
     except (DistributedError, SourcesError) as e:
+        raise UserError(str(e)) from None
+
+
+def ingest(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    paths: Sequence[Path | str],
+    *,
+    since: dt.date | None = None,
+    always_relevant: bool = False,
+    source: str | None = None,
+) -> IngestSummary:
+    """Import saved files through the crawl's path (crawler.ingest); a file or record larger
+    than settings.download_maxsize is refused. crawler.ingest.IngestError and IngestStoreError
+    pass through (the caller tells a bad input from a failed store)."""
+    from crawler.ingest import ingest_paths
+
+    return ingest_paths(
+        sessions,
+        paths,
+        relevance_terms(),
+        since=since,
+        always_relevant=always_relevant,
+        source=source,
+        max_bytes=settings.download_maxsize,
+    )
+
+
+def sql(
+    settings: Settings, statement: str, *, limit: int, timeout: float | None = None
+) -> SQLResult:
+    """Run one read-only SQL statement on settings.sql_database_url (else database_url) with
+    `timeout` seconds (default settings.sql_timeout); a refused statement is a UserError."""
+    from airace.context import check_database_url
+    from db.readonly_sql import ReadOnlySQLError, run_readonly_sql
+
+    seconds = settings.sql_timeout if timeout is None else timeout
+    if seconds <= 0:
+        raise UserError(f"--timeout must be positive, got {seconds:g}")
+    url = settings.sql_database_url or settings.database_url
+    check_database_url(url, must_exist=True)
+    try:
+        return run_readonly_sql(url, statement, limit=limit, timeout=seconds)
+    except ReadOnlySQLError as e:
         raise UserError(str(e)) from None
 
 
@@ -339,18 +397,19 @@ def analyze_worker(
     settings: Settings,
     sessions: sessionmaker[Session],
     *,
-    lease: float = 600.0,
+    lease: float | None = None,
     idle_exit: bool = False,
     should_stop: Callable[[], bool] = lambda: False,
     analyzer: Analyzer | None = None,
 ) -> AnalyzeSummary:
-    """`analyze --worker`: claim batches of the shared backlog until stopped."""
+    """`analyze --worker`: claim batches of the shared backlog until stopped; a claim lasts
+    `lease` seconds (default: settings.analyze_lease)."""
     from nlp.analyze import run_worker
 
     return run_worker(
         sessions,
         analyzer if analyzer is not None else load_analyzer(settings),
-        lease=dt.timedelta(seconds=lease),
+        lease=dt.timedelta(seconds=settings.analyze_lease if lease is None else lease),
         idle_exit=idle_exit,
         batch_size=settings.analysis_batch_size,
         should_stop=should_stop,
@@ -387,10 +446,11 @@ def prices(
     start: dt.date | None = None,
     end: dt.date | None = None,
     from_csv: Path | None = None,
-    max_tries: int = 5,
+    max_tries: int | None = None,
 ) -> PricesResult:
     """Update daily prices: `tickers`, else those the stored articles and themes need plus the
-    benchmarks (settings.benchmark_tickers); from Yahoo, or from the CSV folder `from_csv`."""
+    benchmarks (settings.benchmark_tickers); from Yahoo (`max_tries` per ticker, default
+    settings.price_max_tries), or from the CSV folder `from_csv`."""
     from market.yahoo import load_prices_csv, update_prices
 
     if from_csv is not None:
@@ -398,7 +458,8 @@ def prices(
             list(tickers), load_prices_csv(sessions, from_csv, list(tickers) or None)
         )
     names = list(tickers) or needed_tickers(settings, sessions)
-    return PricesResult(names, update_prices(sessions, names, start, end, max_tries=max_tries))
+    tries = settings.price_max_tries if max_tries is None else max_tries
+    return PricesResult(names, update_prices(sessions, names, start, end, max_tries=tries))
 
 
 def react(
@@ -436,6 +497,32 @@ def stories(
     )
 
 
+def signal(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    windows: Sequence[tuple[int, int]] = ((0, 1), (1, 1)),
+    by: str | None = None,
+    novel_only: bool = False,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> SignalReport:
+    """Stance against abnormal returns (market.signal), with settings.signal_bootstrap_samples
+    replicates and settings.signal_min_days as the smallest sample worth a conclusion."""
+    from market.signal import signal_report
+
+    return signal_report(
+        sessions,
+        windows=list(windows),
+        by=by,
+        novel_only=novel_only,
+        since=since,
+        until=until,
+        n_boot=settings.signal_bootstrap_samples,
+        min_days=settings.signal_min_days,
+    )
+
+
 def briefing_signal(
     settings: Settings, sessions: sessionmaker[Session], end: dt.date, *, weeks: int = 13
 ) -> dict[str, Any]:
@@ -443,14 +530,12 @@ def briefing_signal(
     contemporaneous [0,1] and predictive [1,1] figures over the `weeks` weeks to `end` and since
     the start of the data, and the long-short portfolio since the start (reports.render's
     `signal` parameter)."""
-    from market.signal import signal_report
-
     n_boot, min_days = settings.signal_bootstrap_samples, settings.signal_min_days
     since = end - dt.timedelta(weeks=weeks) + dt.timedelta(days=1)
     periods = []
     portfolio = None
     for key, first in (("recent", since), ("all", None)):
-        result = signal_report(sessions, since=first, until=end, n_boot=n_boot, min_days=min_days)
+        result = signal(settings, sessions, since=first, until=end)
         rows = [vars(r) for r in result.rows if r.group == "all"]
         periods.append({"key": key, "since": first, "until": end, "rows": rows})
         if key == "all" and result.portfolio is not None:
@@ -494,6 +579,57 @@ def report(
         theme_labels=theme_labels(language),
         signal=briefing_signal(settings, sessions, end),
     )
+
+
+def default_sentfin(settings: Settings) -> Path:
+    """The SEntFiN file: settings.stance_train_data, else ../shared/data/entity-stance/SEntFiN.csv
+    beside the checkout (or beside a folder above it: a worktree sits one level deeper)."""
+    if settings.stance_train_data:
+        return Path(settings.stance_train_data).expanduser()
+    relative = Path("shared", "data", "entity-stance", "SEntFiN.csv")
+    for folder in PROJECT_ROOT.parents:
+        if (folder / relative).is_file():
+            return folder / relative
+    return PROJECT_ROOT.parent / relative
+
+
+def train_stance(
+    settings: Settings,
+    *,
+    data: Path | None = None,
+    own: Sequence[Path] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> TrainReport:
+    """Fit the per-entity stance model (nlp.stance_train) on SEntFiN (`data`, default
+    `default_sentfin`) and our labelled sets (`own`, default OWN_STANCE_SETS), with the
+    settings' spaCy pipelines and embedding model. Writes nothing: the caller saves
+    `report.model.as_json()`."""
+    from nlp.annotate import Analyzer, ModelError
+    from nlp.embeddings import Embedder, EmbeddingError
+    from nlp.stance_train import TrainDataError, train
+
+    sentfin = data or default_sentfin(settings)
+    if not sentfin.is_file():
+        raise UserError(
+            f"SEntFiN data not found at {sentfin}: pass --data PATH or set stance_train_data"
+        )
+    own_paths = list(own) if own is not None else [PROJECT_ROOT / p for p in OWN_STANCE_SETS]
+    for p in own_paths:
+        if not p.is_file():
+            raise UserError(f"labelled set not found: {p}")
+    analyzer = Analyzer(
+        spacy_models={"en": settings.spacy_model_en, "fr": settings.spacy_model_fr},
+        fallback_model=settings.spacy_model_fallback,
+        embedding_model=None,
+        stance_model=None,
+    )
+    analyzer.keep_stance_inputs = True
+    try:
+        analyzer.load()
+        embedder = Embedder(settings.embedding_model)
+        return train(analyzer, embedder, sentfin, own_paths, progress=progress or (lambda _: None))
+    except (ModelError, EmbeddingError, TrainDataError) as e:
+        raise UserError(str(e)) from None
 
 
 def last_week(today: dt.date) -> tuple[dt.date, dt.date]:

@@ -65,8 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None, help="held-out headlines (default: all)")
     args = ap.parse_args(argv)
 
-    from airace.commands.train_cmd import default_sentfin
     from airace.config import Settings
+    from airace.stages import default_sentfin
     from bench.harness import RESULTS_DIR
     from nlp.annotate import Analyzer
     from nlp.evaluate import evaluate

@@ -1,4 +1,4 @@
-"""Reactions (event-study rows): idempotent saves, completeness checks and CAR aggregates.
+"""Reactions (event-study rows): idempotent saves, completeness checks and the CAR group statistic.
 
 Functions take a Session and never commit.
 """
@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Entity, Reaction, Stance, Theme
+from db.models import Reaction
 
 # The windows every (article, ticker) pair gets, as session offsets from day 0.
 WINDOWS: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (-1, 1), (0, 5))
@@ -92,60 +91,6 @@ class CarAggregate:
     mean_car: float
     std: float | None
     t_stat: float | None
-
-
-def aggregate_car(
-    session: Session,
-    by: str,
-    *,
-    window: tuple[int, int] = (0, 1),
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    link_types: Sequence[str] | None = None,
-    min_theme_score: float = 0.5,
-) -> list[CarAggregate]:
-    """Mean CAR over `window` grouped `by` "entity", "stance", "theme" or "ticker".
-
-    - entity: the entity behind the link (`via` of direct, parent and exposure rows);
-    - stance: the stance label (-1, 0, 1) the article takes toward that entity;
-    - theme: every theme of the article scoring at least `min_theme_score`;
-    - ticker: the ticker itself.
-    The t-statistic is cross-sectional: mean / (sample std / sqrt(n)). Groups sorted by key.
-    """
-    r = Reaction
-    conds = [r.window_start == window[0], r.window_end == window[1]]
-    if start is not None:
-        conds.append(r.event_date >= start)
-    if end is not None:
-        conds.append(r.event_date <= end)
-    if link_types:
-        conds.append(r.link_type.in_(list(link_types)))
-    entity_links = ("direct", "parent", "exposure")
-    stmt: Any
-    if by == "entity":
-        stmt = select(r.via, r.car).where(*conds, r.link_type.in_(entity_links))
-    elif by == "ticker":
-        stmt = select(r.ticker, r.car).where(*conds)
-    elif by == "stance":
-        stmt = (
-            select(Stance.label, r.car)
-            .join(Entity, Entity.name == r.via)
-            .join(Stance, and_(Stance.article_id == r.article_id, Stance.entity_id == Entity.id))
-            .where(*conds, r.link_type.in_(entity_links))
-        )
-    elif by == "theme":
-        stmt = (
-            select(Theme.theme, r.car)
-            .join(Theme, Theme.article_id == r.article_id)
-            .where(*conds, Theme.score >= min_theme_score)
-        )
-    else:
-        raise ValueError(f"aggregate by entity, stance, theme or ticker, not {by!r}")
-    groups: dict[str, list[float]] = defaultdict(list)
-    for key, car in session.execute(stmt):
-        if key is not None and car is not None:
-            groups[str(key)].append(float(car))
-    return [cross_sectional(key, values) for key, values in sorted(groups.items())]
 
 
 def cross_sectional(key: str, values: Sequence[float]) -> CarAggregate:

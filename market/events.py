@@ -215,29 +215,9 @@ def event_study(
     # Estimation: masked OLS in closed form, one row per event.
     est_off = np.arange(estimation[0], estimation[1] + 1)
     y, x, _ = gather(est_off)
-    mask = ~(np.isnan(y) | np.isnan(x))
-    n = mask.sum(axis=1)
-    y0 = np.where(mask, y, 0.0)
-    x0 = np.where(mask, x, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        xbar = x0.sum(1) / n
-        ybar = y0.sum(1) / n
-        dx = np.where(mask, x0 - xbar[:, None], 0.0)
-        dy = np.where(mask, y0 - ybar[:, None], 0.0)
-        sxx = (dx * dx).sum(1)
-        beta_mm = (dx * dy).sum(1) / sxx
-        alpha_mm = ybar - beta_mm * xbar
-    use_mm = (n >= min_estimation) & (sxx > 0)
-    alpha = np.where(use_mm, alpha_mm, 0.0)
-    beta = np.where(use_mm, beta_mm, 1.0)
-    resid = np.where(mask, y0 - alpha[:, None] - beta[:, None] * x0, 0.0)
-    dof = np.where(use_mm, n - 2, n - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sigma = np.sqrt((resid * resid).sum(1) / dof)
-    sigma = np.where(use_mm | (n >= MIN_SIGMA_SESSIONS), sigma, np.nan)
-    any_valid = mask.any(axis=1)
-    est_start = est_off[np.where(any_valid, mask.argmax(axis=1), 0)]
-    est_end = est_off[np.where(any_valid, mask.shape[1] - 1 - mask[:, ::-1].argmax(axis=1), 0)]
+    fit = _estimate(y, x, est_off, min_estimation)
+    alpha, beta, sigma, n, use_mm = fit.alpha, fit.beta, fit.sigma, fit.n, fit.use_mm
+    any_valid, est_start, est_end = fit.any_valid, fit.est_start, fit.est_end
 
     # Event windows.
     lo = min(w[0] for w in windows)
@@ -320,6 +300,52 @@ def event_study(
                 }
             )
     return result
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    """Per-event market-model fit over the estimation window (arrays, one entry per event)."""
+
+    alpha: Any
+    beta: Any
+    sigma: Any  # NaN: too few sessions for a standard deviation
+    n: Any  # sessions with both returns
+    use_mm: Any  # the market model (else market-adjusted: alpha 0, beta 1)
+    any_valid: Any
+    est_start: Any  # first and last offsets with both returns
+    est_end: Any
+
+
+def _estimate(y: Any, x: Any, est_off: Any, min_estimation: int) -> _Estimate:
+    """Masked OLS of ticker returns `y` on benchmark returns `x` (events x sessions, NaN where
+    missing), in closed form; the market-adjusted model where fewer than `min_estimation`
+    sessions (or no variance of `x`) remain."""
+    import numpy as np
+
+    mask = ~(np.isnan(y) | np.isnan(x))
+    n = mask.sum(axis=1)
+    y0 = np.where(mask, y, 0.0)
+    x0 = np.where(mask, x, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xbar = x0.sum(1) / n
+        ybar = y0.sum(1) / n
+        dx = np.where(mask, x0 - xbar[:, None], 0.0)
+        dy = np.where(mask, y0 - ybar[:, None], 0.0)
+        sxx = (dx * dx).sum(1)
+        beta_mm = (dx * dy).sum(1) / sxx
+        alpha_mm = ybar - beta_mm * xbar
+    use_mm = (n >= min_estimation) & (sxx > 0)
+    alpha = np.where(use_mm, alpha_mm, 0.0)
+    beta = np.where(use_mm, beta_mm, 1.0)
+    resid = np.where(mask, y0 - alpha[:, None] - beta[:, None] * x0, 0.0)
+    dof = np.where(use_mm, n - 2, n - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = np.sqrt((resid * resid).sum(1) / dof)
+    sigma = np.where(use_mm | (n >= MIN_SIGMA_SESSIONS), sigma, np.nan)
+    any_valid = mask.any(axis=1)
+    est_start = est_off[np.where(any_valid, mask.argmax(axis=1), 0)]
+    est_end = est_off[np.where(any_valid, mask.shape[1] - 1 - mask[:, ::-1].argmax(axis=1), 0)]
+    return _Estimate(alpha, beta, sigma, n, use_mm, any_valid, est_start, est_end)
 
 
 def _unplaced_reason(

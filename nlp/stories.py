@@ -34,7 +34,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,8 @@ from db.stories import (
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
+
+    from db.stories import StoryInput
 
 VERSION = 1
 WINDOW_HOURS = 24.0
@@ -222,7 +224,6 @@ def assign_stories(
     `since` limits the run to articles published on or after that day (UTC); `recompute`
     re-processes them even when their rows are current. Returns what was done.
     """
-    import numpy as np
 
     if window_hours <= 0:
         raise ValueError(f"window_hours must be positive, got {window_hours}")
@@ -250,42 +251,7 @@ def assign_stories(
         )
         next_id = next_story_id(s)
 
-    # Vectors of the dominant (model, dim): articles embedded by another model get none.
-    models: dict[tuple[str, int], int] = defaultdict(int)
-    for model, dim, _ in vectors.values():
-        models[(model, dim)] += 1
-    main_model = max(models, key=lambda k: models[k]) if models else None
-    vec_rows: list[bytes] = []
-    nodes: list[_Node] = []
-    for i, r in enumerate(rows):
-        stored = vectors.get(r.id)
-        vec = -1
-        if stored is not None and (stored[0], stored[1]) == main_model:
-            vec = len(vec_rows)
-            vec_rows.append(stored[2])
-        pairs = ents.get(r.id, [])
-        keys = frozenset([e for e, _ in pairs] + [("t", t) for _, t in pairs if t])
-        assert r.published_at is not None
-        nodes.append(
-            _Node(
-                i,
-                r.id,
-                r.published_at.timestamp(),
-                (r.language or "").lower(),
-                keys,
-                tuple(sorted({e for e, _ in pairs})),
-                story_facts(f"{r.title}\n{r.head}", r.language),
-                _title_key(r.title),
-                vec,
-            )
-        )
-    if vec_rows:
-        dim = main_model[1] if main_model else 0
-        matrix = np.frombuffer(b"".join(vec_rows), dtype="<f4").reshape(len(vec_rows), dim)
-        norms = np.linalg.norm(matrix, axis=1)
-        matrix = matrix / np.where(norms > 0, norms, 1.0)[:, None]
-    else:
-        matrix = np.zeros((0, 0), dtype=np.float32)
+    nodes, matrix = _build_nodes(rows, ents, vectors)
 
     horizon = window.total_seconds()
     by_key: dict[Any, deque[int]] = defaultdict(deque)
@@ -389,6 +355,86 @@ def assign_stories(
         if node.title:
             by_title[node.title].append(node.idx)
 
+    stories_u, members_u, novelty_u = _undated_rows(undated, ents, next_id, counts)
+    out_stories += stories_u
+    out_members += members_u
+    out_novelty += novelty_u
+    # undated articles are cleared through their own ids
+    if undated:
+        with sessions.begin() as s:
+            touched.update(clear_articles(s, [u.id for u in undated]))
+    flush(final=True)
+    return StoriesSummary(
+        articles=counts["articles"] + counts["undated"],
+        stories=counts["stories"],
+        first=counts["first"],
+        follow_up=counts["follow_up"],
+        copy=counts["copy"],
+        novel_pairs=counts["novel"],
+        repeated_pairs=counts["repeated"],
+        undated=counts["undated"],
+    )
+
+
+def _build_nodes(
+    rows: Sequence[StoryInput],
+    ents: Mapping[int, list[tuple[int, str | None]]],
+    vectors: Mapping[int, tuple[str, int, bytes]],
+) -> tuple[list[_Node], Any]:
+    """One _Node per dated row, in order, and the L2-normalised matrix of the stored vectors
+    of the dominant (model, dim) (a node's `vec` indexes its row; -1: none)."""
+    import numpy as np
+
+    # Vectors of the dominant (model, dim): articles embedded by another model get none.
+    models: dict[tuple[str, int], int] = defaultdict(int)
+    for model, dim, _ in vectors.values():
+        models[(model, dim)] += 1
+    main_model = max(models, key=lambda k: models[k]) if models else None
+    vec_rows: list[bytes] = []
+    nodes: list[_Node] = []
+    for i, r in enumerate(rows):
+        stored = vectors.get(r.id)
+        vec = -1
+        if stored is not None and (stored[0], stored[1]) == main_model:
+            vec = len(vec_rows)
+            vec_rows.append(stored[2])
+        pairs = ents.get(r.id, [])
+        keys = frozenset([e for e, _ in pairs] + [("t", t) for _, t in pairs if t])
+        assert r.published_at is not None
+        nodes.append(
+            _Node(
+                i,
+                r.id,
+                r.published_at.timestamp(),
+                (r.language or "").lower(),
+                keys,
+                tuple(sorted({e for e, _ in pairs})),
+                story_facts(f"{r.title}\n{r.head}", r.language),
+                _title_key(r.title),
+                vec,
+            )
+        )
+    if vec_rows:
+        dim = main_model[1] if main_model else 0
+        matrix = np.frombuffer(b"".join(vec_rows), dtype="<f4").reshape(len(vec_rows), dim)
+        norms = np.linalg.norm(matrix, axis=1)
+        matrix = matrix / np.where(norms > 0, norms, 1.0)[:, None]
+    else:
+        matrix = np.zeros((0, 0), dtype=np.float32)
+    return nodes, matrix
+
+
+def _undated_rows(
+    undated: Sequence[StoryInput],
+    ents: Mapping[int, list[tuple[int, str | None]]],
+    next_id: int,
+    counts: dict[str, int],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Undated articles: each a story of its own (ids from `next_id`), a first report, every
+    entity novel. Returns (stories, members, novelty) rows; adds to `counts`."""
+    out_stories: list[dict[str, Any]] = []
+    out_members: list[dict[str, Any]] = []
+    out_novelty: list[dict[str, Any]] = []
     for u in undated:
         sid = next_id
         next_id += 1
@@ -419,21 +465,7 @@ def assign_stories(
         counts["stories"] += 1
         counts["first"] += 1
         counts["undated"] += 1
-    # undated articles are cleared through their own ids
-    if undated:
-        with sessions.begin() as s:
-            touched.update(clear_articles(s, [u.id for u in undated]))
-    flush(final=True)
-    return StoriesSummary(
-        articles=counts["articles"] + counts["undated"],
-        stories=counts["stories"],
-        first=counts["first"],
-        follow_up=counts["follow_up"],
-        copy=counts["copy"],
-        novel_pairs=counts["novel"],
-        repeated_pairs=counts["repeated"],
-        undated=counts["undated"],
-    )
+    return out_stories, out_members, out_novelty
 
 
 def _match(

@@ -235,3 +235,18 @@ def populate(
         # build the entity_days rollup from them as the migration's backfill does.
         entity_days.rebuild(s)
         return {k: a.id for k, a in arts.items()}
+
+
+def build_store(url: str, *, rows: bool = True) -> str:
+    """Create the schema at `url` (upgrade to head) and, with `rows`, `populate` it; returns `url`."""
+    from db.engine import make_engine, make_sessionmaker
+    from db.migrations import upgrade
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        if rows:
+            populate(make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+    return url

@@ -13,26 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from db.engine import make_engine, make_sessionmaker
-from db.migrations import upgrade
-from tests.query_data import populate
+from tests.query_data import build_store
 
 
 @pytest.fixture
 def store_url(sqlite_url: str) -> str:
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    populate(make_sessionmaker(engine))
-    engine.dispose()
-    return sqlite_url
+    return build_store(sqlite_url)
 
 
 @pytest.fixture
 def empty_url(db_url: str) -> str:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    engine.dispose()
-    return db_url
+    return build_store(db_url, rows=False)
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,10 +14,9 @@ from sqlalchemy import func, select
 from airace.commands.query_cmd import datasette_argv
 from airace.errors import UserError
 from db.engine import make_engine, make_sessionmaker
-from db.migrations import upgrade
 from db.models import Article, Source
 from db.queries import ARTICLE_FIELDS, ENTITY_FIELDS, REACTION_FIELDS
-from tests.query_data import populate
+from tests.query_data import build_store
 
 FORMATS = ["json", "jsonl", "csv", "table"]
 
@@ -37,20 +36,12 @@ def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def store_url(sqlite_url: str) -> str:
-    engine = make_engine(sqlite_url)
-    upgrade(engine)
-    populate(make_sessionmaker(engine))
-    engine.dispose()
-    return sqlite_url
+    return build_store(sqlite_url)
 
 
 @pytest.fixture
 def any_store_url(db_url: str) -> str:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    populate(make_sessionmaker(engine))
-    engine.dispose()
-    return db_url
+    return build_store(db_url)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

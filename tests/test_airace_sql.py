@@ -15,7 +15,7 @@ from db.engine import make_engine, make_sessionmaker
 from db.migrations import upgrade
 from db.models import Article
 from db.readonly_sql import ReadOnlySQLError, check_statement, run_readonly_sql
-from tests.query_data import populate
+from tests.query_data import build_store, populate
 
 
 @pytest.fixture(autouse=True)
@@ -25,11 +25,7 @@ def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def store(db_url: str) -> str:
-    engine = make_engine(db_url)
-    upgrade(engine)
-    populate(make_sessionmaker(engine))
-    engine.dispose()
-    return db_url
+    return build_store(db_url)
 
 
 def _state(url: str) -> tuple[list[str], int]:

@@ -7,6 +7,7 @@ the bundled real prices, WeasyPrint); the others check the mapping and the user'
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 from collections.abc import Iterator
@@ -28,6 +29,8 @@ SITES = Path(__file__).parent / "data" / "sites"
 PRICES = Path(__file__).resolve().parent.parent / "market" / "data" / "prices"
 sys.path.insert(0, str(SITES))
 from loopback import LoopbackServer  # noqa: E402
+
+REDIS_URL = os.environ.get("AIRACE_TEST_REDIS_URL", "")
 
 
 @pytest.fixture
@@ -199,3 +202,49 @@ def test_distributed_crawl_refuses_an_unknown_source_before_redis(
     sources = stages.load_crawl_sources(down, _sources(tmp_path, "http://127.0.0.1:9"))
     with pytest.raises(UserError, match="unknown source 'nope'"):
         stages.crawl_distributed(down, sources, source_names=["nope"])
+
+
+def test_library_defaults_agree_with_the_settings() -> None:
+    """Settings are the one home of the lease, tries and prefix defaults; the libraries' own
+    parameter defaults (for callers without Settings) must not drift from them."""
+    import inspect
+
+    from crawler import distributed
+    from market.yahoo import update_prices
+    from nlp.analyze import LEASE
+
+    s = Settings()
+    assert s.redis_prefix == distributed.DEFAULT_PREFIX
+    assert s.crawl_lease == distributed.DEFAULT_LEASE
+    assert s.analyze_lease == LEASE.total_seconds()
+    assert s.price_max_tries == inspect.signature(update_prices).parameters["max_tries"].default
+
+
+def test_signal_takes_its_sample_sizes_from_settings(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> None:
+    report = stages.signal(settings.replace(signal_bootstrap_samples=37), sessions)
+    assert report.n_boot == 37
+    assert stages.signal(settings, sessions, novel_only=True).novel_only is True
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="AIRACE_TEST_REDIS_URL is not set")
+def test_seed_writes_under_the_redis_prefix_setting(settings: Settings, tmp_path: Path) -> None:
+    import uuid
+
+    import redis
+
+    prefix = f"tidy-{uuid.uuid4().hex[:8]}"
+    chosen = settings.replace(redis_url=REDIS_URL, redis_prefix=prefix)
+    sources = stages.load_crawl_sources(chosen, _sources(tmp_path, "http://127.0.0.1:9"))
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert stages.seed(chosen, sources) == {"loop-feed": 1}
+        assert client.llen(f"{prefix}:loop-feed:start_urls") == 1
+        other = f"{prefix}-cli"
+        assert stages.seed(chosen, sources, prefix=other) == {"loop-feed": 1}
+        assert client.llen(f"{other}:loop-feed:start_urls") == 1
+    finally:
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+        client.close()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.runner import CrawlOptions, run_crawl
+from crawler.runner import run_crawl
 from crawler.sources import (
     SourceConfig,
     SourcesError,
@@ -21,6 +21,7 @@ from crawler.sources import (
     parse_sources,
 )
 from db.models import Article
+from tests.crawl_options import loopback_options
 
 SITES = Path(__file__).parent / "data" / "sites"
 sys.path.insert(0, str(SITES))
@@ -138,17 +139,8 @@ def test_query_source_crawls_one_feed_per_ticker_and_follows_offsite_links(
     )
     targets = [("Nvidia", "NVDA"), ("OpenAI", None), ("Microsoft", "MSFT"), ("AMD", "AMD")]
     sources = expand_query_sources(query, targets)
-    options = CrawlOptions(
-        user_agent="airace-test/1",
-        robots_obey=True,
-        retry_after=3600.0,
-        download_delay=0,
-        concurrent_requests_per_domain=2,
-        autothrottle=False,
-        download_timeout=5,
-        download_maxsize=5_000_000,
-        retry_times=0,
-        log_level="ERROR",
+    options = loopback_options(
+        concurrent_requests_per_domain=2, download_timeout=5, download_maxsize=5_000_000
     )
     summary = run_crawl(db_url, sources, options)
     assert summary.status == "finished", summary.message

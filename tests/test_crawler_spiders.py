@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.runner import CrawlOptions, run_crawl
 from crawler.sources import SourceConfig
 from db.models import Article, CrawlRun, Duplicate, Source
+from tests.crawl_options import loopback_options
 
 SITES = Path(__file__).parent / "data" / "sites"
 sys.path.insert(0, str(SITES))
@@ -31,19 +32,7 @@ def site() -> Iterator[LoopbackServer]:
 
 @pytest.fixture
 def options(tmp_path: Path) -> CrawlOptions:
-    return CrawlOptions(
-        user_agent="airace-test/1",
-        robots_obey=True,
-        retry_after=3600.0,
-        download_delay=0,
-        autothrottle=False,
-        concurrent_requests_per_domain=8,
-        download_timeout=2,
-        download_maxsize=100_000,
-        http_cache_dir=str(tmp_path / "http-cache"),
-        retry_times=0,
-        log_level="ERROR",
-    )
+    return loopback_options(tmp_path / "http-cache")
 
 
 def source(name: str, kind: str, *urls: str, **kw: Any) -> SourceConfig:

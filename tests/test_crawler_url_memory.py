@@ -18,6 +18,7 @@ from crawler.runner import CrawlOptions, run_crawl
 from crawler.sources import SourceConfig
 from crawler.url_memory import UrlMemory, entry_fingerprint
 from db.models import UrlDecision
+from tests.crawl_options import loopback_options
 
 SITES = Path(__file__).parent / "data" / "sites"
 sys.path.insert(0, str(SITES))
@@ -45,19 +46,7 @@ def site(site_dir: Path) -> Iterator[LoopbackServer]:
 
 
 def _options(tmp_path: Path) -> CrawlOptions:
-    return CrawlOptions(
-        user_agent="airace-test/1",
-        robots_obey=True,
-        download_delay=0,
-        autothrottle=False,
-        concurrent_requests_per_domain=8,
-        download_timeout=2,
-        download_maxsize=100_000,
-        http_cache_dir=str(tmp_path / "http-cache"),
-        retry_times=0,
-        log_level="ERROR",
-        retry_after=RETRY_AFTER,
-    )
+    return loopback_options(tmp_path / "http-cache", retry_after=RETRY_AFTER)
 
 
 def _decisions(sessions: sessionmaker[Session]) -> dict[str, UrlDecision]:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import Article, Entity, Exposure, Mention, Reaction, Stance, Theme
-from db.reactions import aggregate_car, cross_sectional
+from db.reactions import cross_sectional
 from market.csv_prices import file_name
 from market.events import MIN_ESTIMATION_SESSIONS, ReasonKind
 from market.react import react
@@ -339,16 +339,19 @@ def test_links_and_aggregates(loaded) -> None:  # type: ignore[no-untyped-def]
                 )
             )
         ]
-        by_entity = {a.key: a for a in aggregate_car(s, "entity")}
-        by_stance = {a.key: a for a in aggregate_car(s, "stance")}
-        by_theme = {a.key: a for a in aggregate_car(s, "theme")}
-    assert by_entity["Nvidia"].n == 3
+        theme_rows = s.scalar(
+            select(func.count())
+            .select_from(Reaction)
+            .where(Reaction.link_type == "theme", Reaction.via == "cheaper_training")
+        )
+    assert theme_rows == 4 * 2  # AVGO and SMH for article 1, in its four windows
+    nvidia_car = cross_sectional("Nvidia", nv_cars)
     mean = sum(nv_cars) / 3
     sd = float(np.std(nv_cars, ddof=1))
-    assert by_entity["Nvidia"].mean_car == pytest.approx(mean)
-    assert by_entity["Nvidia"].t_stat == pytest.approx(mean / (sd / np.sqrt(3)))
-    assert by_stance["-1"].n == 2 and by_stance["1"].n == 1 and by_stance["1"].t_stat is None
-    assert by_theme["cheaper_training"].n == 5  # all of article 1's tickers
+    assert nvidia_car.n == 3
+    assert nvidia_car.mean_car == pytest.approx(mean)
+    assert nvidia_car.t_stat == pytest.approx(mean / (sd / np.sqrt(3)))
+    assert cross_sectional("1", [0.02]).t_stat is None  # one value: no dispersion
     assert cross_sectional("x", [0.01, 0.03]).t_stat == pytest.approx(2.0)
 
 

@@ -198,6 +198,7 @@ def test_worker_is_refused_on_sqlite(cli, sqlite_url: str) -> None:
 
 
 def test_worker_options_need_worker(cli, sqlite_url: str) -> None:
-    result = cli("--db", sqlite_url, "analyze", "--idle-exit")
-    assert result.exit_code == 2
-    assert "--lease and --idle-exit go with --worker" in result.stderr
+    for extra in (["--idle-exit"], ["--lease", "600"]):
+        result = cli("--db", sqlite_url, "analyze", *extra)
+        assert result.exit_code == 2, extra
+        assert "--lease and --idle-exit go with --worker" in result.stderr

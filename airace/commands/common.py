@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from airace.context import AppContext
 from airace.errors import UserError
+
+if TYPE_CHECKING:
+    from airace.config import Settings
 
 
 def app_context(ctx: typer.Context) -> AppContext:
@@ -26,3 +30,21 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
         except ValueError:
             continue
     raise UserError(f"{option}: expected a date like 2025-01-27, got {value!r}")
+
+
+def stage_lock(settings: Settings, stage: str, owner: str) -> Any:
+    """Acquire the lock on `stage` of this database (the one `airace run` takes), or exit 1
+    with one line saying who holds it. Use it as a context manager."""
+    from airace.locks import LockHeld, database_lock
+
+    lock = database_lock(
+        settings.database_url,
+        [stage],
+        owner,
+        fallback_dir=settings.resolved_data_dir() / "locks",
+    )
+    try:
+        return lock.acquire()
+    except LockHeld as e:
+        typer.echo(f"airace: not started: {e}", err=True)
+        raise typer.Exit(1) from None

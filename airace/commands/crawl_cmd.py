@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from airace import stages
-from airace.commands.common import app_context, parse_date
+from airace.commands.common import app_context, parse_date, stage_lock
 from airace.errors import UserError
 
 if TYPE_CHECKING:
-    from airace.config import Settings
     from crawler.runner import CrawlSummary
     from crawler.sources import SourceConfig
 
@@ -49,8 +48,22 @@ MAX_OPTION = typer.Option(
 NO_CACHE_OPTION = typer.Option(False, "--no-cache", help="Do not use the HTTP cache.")
 JSON_OPTION = typer.Option(False, "--json", help="Print the summary as JSON.")
 REDIS_KEY_OPTION = typer.Option(
-    "airace", "--redis-key", help="Prefix of the shared frontier's Redis keys."
+    None,
+    "--redis-key",
+    help="Prefix of the shared frontier's Redis keys (default: the redis_prefix setting).",
 )
+LEASE_OPTION = typer.Option(
+    None,
+    "--lease",
+    min=1.0,
+    help="Seconds before a dead worker's requests are re-queued (default: the crawl_lease "
+    "setting).",
+)
+IDLE_EXIT_OPTION = typer.Option(False, "--idle-exit", help="Exit once the frontier is empty.")
+# The deprecated `crawl --distributed` spelling takes the same three, hidden from its help.
+HIDDEN_REDIS_KEY_OPTION = typer.Option(None, "--redis-key", hidden=True)
+HIDDEN_LEASE_OPTION = typer.Option(None, "--lease", min=1.0, hidden=True)
+HIDDEN_IDLE_EXIT_OPTION = typer.Option(False, "--idle-exit", hidden=True)
 
 
 def _table(per_source: dict[str, dict[str, Any]], title: str) -> Any:
@@ -134,23 +147,6 @@ def _print_summary(summary: CrawlSummary, as_json: bool, *, distributed: bool = 
         raise typer.Exit(1)
 
 
-def _crawl_lock(settings: Settings) -> Any:
-    """The crawl stage's lock on this database (the one `airace run` takes), or exit 1."""
-    from airace.locks import LockHeld, database_lock
-
-    lock = database_lock(
-        settings.database_url,
-        ["crawl"],
-        "airace crawl",
-        fallback_dir=settings.resolved_data_dir() / "locks",
-    )
-    try:
-        return lock.acquire()
-    except LockHeld as e:
-        typer.echo(f"airace: not started: {e}", err=True)
-        raise typer.Exit(1) from None
-
-
 def _deprecated(old: str, new: str) -> None:
     typer.echo(f"airace: note: '{old}' is deprecated; use '{new}'", err=True)
 
@@ -180,20 +176,9 @@ def crawl_cmd(
         help="Deprecated spelling of 'airace crawl distributed'.",
         hidden=True,
     ),
-    redis_key: str = typer.Option("airace", "--redis-key", hidden=True),
-    lease: float = typer.Option(
-        30.0,
-        "--lease",
-        min=1.0,
-        hidden=True,
-        help="With --distributed (deprecated): see 'crawl distributed'.",
-    ),
-    idle_exit: bool = typer.Option(
-        False,
-        "--idle-exit",
-        hidden=True,
-        help="With --distributed (deprecated): see 'crawl distributed'.",
-    ),
+    redis_key: str | None = HIDDEN_REDIS_KEY_OPTION,
+    lease: float | None = HIDDEN_LEASE_OPTION,
+    idle_exit: bool = HIDDEN_IDLE_EXIT_OPTION,
 ) -> None:
     """Crawl the configured news sources and store new AI-race articles.
 
@@ -236,7 +221,7 @@ def crawl_cmd(
     sources = _sources(ctx, sources_file)
     since_date = parse_date(since, "--since")
     app_ctx.engine  # noqa: B018 - creates and upgrades the database before the child uses it
-    with _crawl_lock(settings):
+    with stage_lock(settings, "crawl", "airace crawl"):
         summary = crawl_with_display(
             lambda progress: stages.crawl(
                 settings,
@@ -269,7 +254,7 @@ def crawl_seed(
     ctx: typer.Context,
     sources_file: Path | None = SOURCES_OPTION,
     source: list[str] = SOURCE_OPTION,
-    redis_key: str = REDIS_KEY_OPTION,
+    redis_key: str | None = REDIS_KEY_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Push the sources' start URLs into the shared Redis frontier (setting redis_url).
@@ -279,13 +264,14 @@ def crawl_seed(
 
     Example: airace crawl seed --source my-feed
     """
-    sources = _sources(ctx, sources_file)
-    pushed = stages.seed(app_context(ctx).settings, sources, source, prefix=redis_key)
+    settings = app_context(ctx).settings
+    prefix = settings.redis_prefix if redis_key is None else redis_key
+    pushed = stages.seed(settings, _sources(ctx, sources_file), source, prefix=prefix)
     if as_json:
-        typer.echo(json.dumps({"prefix": redis_key, "pushed": pushed}, indent=2))
+        typer.echo(json.dumps({"prefix": prefix, "pushed": pushed}, indent=2))
         return
     total = sum(pushed.values())
-    typer.echo(f"seeded {total} start URLs from {len(pushed)} sources into {redis_key}:* (Redis)")
+    typer.echo(f"seeded {total} start URLs from {len(pushed)} sources into {prefix}:* (Redis)")
 
 
 @crawl_app.command("distributed")
@@ -297,11 +283,9 @@ def crawl_distributed(
     max_articles: int | None = MAX_OPTION,
     no_cache: bool = NO_CACHE_OPTION,
     as_json: bool = JSON_OPTION,
-    redis_key: str = REDIS_KEY_OPTION,
-    lease: float = typer.Option(
-        30.0, "--lease", min=1.0, help="Seconds before a dead worker's requests are re-queued."
-    ),
-    idle_exit: bool = typer.Option(False, "--idle-exit", help="Exit once the frontier is empty."),
+    redis_key: str | None = REDIS_KEY_OPTION,
+    lease: float | None = LEASE_OPTION,
+    idle_exit: bool = IDLE_EXIT_OPTION,
 ) -> None:
     """Crawl from the shared Redis frontier (scrapy-redis) as one of several workers.
 
@@ -349,21 +333,20 @@ def ingest_cmd(
 
     Example: airace ingest saved/*.html notes.txt
     """
-    from crawler.ingest import IngestError, IngestStoreError, ingest_paths
+    from crawler.ingest import IngestError, IngestStoreError
 
     app_ctx = app_context(ctx).creating()
     since_date = parse_date(since, "--since")
     if source is not None and not source.replace("-", "").isalnum():
         raise UserError(f"--source: use letters, digits and dashes, got {source!r}")
     try:
-        summary = ingest_paths(
+        summary = stages.ingest(
+            app_ctx.settings,
             app_ctx.sessions,
             paths,
-            stages.relevance_terms(),
             since=since_date,
             always_relevant=always_relevant,
             source=source,
-            max_bytes=app_ctx.settings.download_maxsize,
         )
     except IngestError as e:
         raise UserError(str(e)) from None

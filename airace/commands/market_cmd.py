@@ -38,7 +38,9 @@ def prices_update(
         help="Load CSV files (Date,Open,High,Low,Close,Adj Close,Volume; one <TICKER>.csv "
         "per ticker, IDX_<NAME>.csv for ^NAME) instead of asking Yahoo.",
     ),
-    max_tries: int = typer.Option(5, "--max-tries", min=1, help="Tries per ticker."),
+    max_tries: int | None = typer.Option(
+        None, "--max-tries", min=1, help="Tries per ticker (default: the price_max_tries setting)."
+    ),
 ) -> None:
     """Fetch the daily prices the database is missing, from Yahoo Finance or CSV files.
 

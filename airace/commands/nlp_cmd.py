@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from airace import stages
-from airace.commands.common import app_context, parse_date
+from airace.commands.common import app_context, parse_date, stage_lock
 from airace.errors import UserError
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _read_jsonl(path: Path) -> Any:
             raise UserError(f"{path}: not UTF-8 text") from None
 
 
-def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
+def _run_worker(app_ctx: Any, *, lease: float | None, idle_exit: bool) -> None:
     """`analyze --worker`: claim batches until stopped (SIGTERM/SIGINT end it after the batch)."""
     import signal
 
@@ -98,6 +98,8 @@ def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     name = worker_name()
+    if lease is None:
+        lease = app_ctx.settings.analyze_lease
     typer.echo(f"worker {name}: started (lease {lease:g}s)", err=True)
     try:
         summary = stages.analyze_worker(
@@ -117,24 +119,6 @@ def _run_worker(app_ctx: Any, *, lease: float, idle_exit: bool) -> None:
     )
     for line in summary.failures:
         typer.echo(f"  failed: {line}", err=True)
-
-
-def _analyze_lock(app_ctx: Any) -> Any:
-    """The analyze stage's lock on this database (the one `airace run` takes), or exit 1."""
-    from airace.locks import LockHeld, database_lock
-
-    settings = app_ctx.settings
-    lock = database_lock(
-        settings.database_url,
-        ["analyze"],
-        "airace analyze",
-        fallback_dir=settings.resolved_data_dir() / "locks",
-    )
-    try:
-        return lock.acquire()
-    except LockHeld as e:
-        typer.echo(f"airace: not started: {e}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _analyze(app_ctx: Any, start: Any, reprocess: bool, limit: int | None) -> None:
@@ -185,11 +169,12 @@ def analyze_cmd(
         "--worker",
         help="Run as one of several analysis workers sharing the backlog (PostgreSQL only).",
     ),
-    lease: float = typer.Option(
-        600.0,
+    lease: float | None = typer.Option(
+        None,
         "--lease",
         min=1.0,
-        help="With --worker: seconds a claimed batch stays reserved without a renewal.",
+        help="With --worker: seconds a claimed batch stays reserved without a renewal "
+        "(default: the analyze_lease setting).",
     ),
     idle_exit: bool = typer.Option(
         False, "--idle-exit", help="With --worker: exit when no article is left to analyse."
@@ -209,14 +194,14 @@ def analyze_cmd(
 
     app_ctx = app_context(ctx)
     start = parse_date(since, "--since")
-    if not worker and (idle_exit or lease != 600.0):
+    if not worker and (idle_exit or lease is not None):
         raise UserError("--lease and --idle-exit go with --worker")
     if worker:
         if since is not None or reprocess or limit is not None:
             raise UserError("--worker takes the whole backlog: drop --since/--reprocess/--limit")
         _run_worker(app_ctx, lease=lease, idle_exit=idle_exit)
         return
-    with _analyze_lock(app_ctx):
+    with stage_lock(app_ctx.settings, "analyze", "airace analyze"):
         _analyze(app_ctx, start, reprocess, limit)
 
 

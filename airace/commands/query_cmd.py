@@ -446,22 +446,11 @@ def sql_cmd(
 
     Example: airace sql "SELECT language, count(*) AS n FROM articles GROUP BY language"
     """
-    from db.readonly_sql import ReadOnlySQLError, run_readonly_sql
+    from airace import stages
 
-    settings = app_context(ctx).settings
-    seconds = settings.sql_timeout if timeout is None else timeout
-    if seconds <= 0:
-        raise UserError(f"--timeout must be positive, got {seconds:g}")
-    check_database_url(settings.sql_database_url or settings.database_url, must_exist=True)
-    try:
-        result = run_readonly_sql(
-            settings.sql_database_url or settings.database_url,
-            statement,
-            limit=_check_limit(limit),
-            timeout=seconds,
-        )
-    except ReadOnlySQLError as e:
-        raise UserError(str(e)) from None
+    result = stages.sql(
+        app_context(ctx).settings, statement, limit=_check_limit(limit), timeout=timeout
+    )
     if fmt is Format.table:
         rows = [{k: _cell(v) for k, v in r.items()} for r in result.rows]
     else:

@@ -102,10 +102,10 @@ def eval_signal(
 
     Example: airace eval signal --since 2025-01-01 --window 1,1 --by language --format json
     """
-    from market.signal import GROUPINGS, signal_report
+    from airace import stages
+    from market.signal import GROUPINGS
 
     actx = app_context(ctx)
-    settings = actx.settings
     first = parse_date(since, "--since")
     last = parse_date(until, "--until")
     if first and last and first > last:
@@ -113,15 +113,14 @@ def eval_signal(
     if by is not None and by not in GROUPINGS:
         raise UserError(f"--by must be one of {', '.join(GROUPINGS)}, got {by!r}")
     windows = [_window(window)] if window else [(0, 1), (1, 1)]
-    report = signal_report(
+    report = stages.signal(
+        actx.settings,
         actx.sessions,
         windows=windows,
         by=by,
         novel_only=novel_only,
         since=first,
         until=last,
-        n_boot=settings.signal_bootstrap_samples,
-        min_days=settings.signal_min_days,
     )
     if novel_only and not report.novelty_computed:
         typer.echo("warning: no novelty computed yet; run `airace stories` first", err=True)

@@ -16,22 +16,6 @@ from airace.errors import UserError
 if TYPE_CHECKING:
     from airace.config import Settings
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# Our own labelled sets fitted with SEntFiN (the blind set is for reporting only, never here).
-OWN_SETS = ("tests/data/nlp_dev.jsonl", "tests/data/nlp_stance_long_train.jsonl")
-
-
-def default_sentfin(settings: Settings) -> Path:
-    """The SEntFiN file: the setting, else ../shared/data/entity-stance/SEntFiN.csv beside the
-    checkout (or beside a folder above it: a worktree sits one level deeper)."""
-    if settings.stance_train_data:
-        return Path(settings.stance_train_data).expanduser()
-    relative = Path("shared", "data", "entity-stance", "SEntFiN.csv")
-    for folder in PROJECT_ROOT.parents:
-        if (folder / relative).is_file():
-            return folder / relative
-    return PROJECT_ROOT.parent / relative
-
 
 def write_json_atomic(path: Path, data: object) -> None:
     """Write JSON to a temporary file beside `path`, then rename it over `path`."""
@@ -58,40 +42,13 @@ def _file_mode() -> int:
 def train_stance(
     settings: Settings, data: Path | None, out: Path | None, own: list[Path] | None
 ) -> Path:
-    """Fit the stance model and write it; returns the path written."""
-    from nlp.annotate import Analyzer, ModelError
-    from nlp.embeddings import Embedder, EmbeddingError
+    """Fit the stance model (airace.stages.train_stance) and write it; returns the path."""
+    from airace import stages
     from nlp.stance_model import MODEL_PATH
-    from nlp.stance_train import TrainDataError, train
 
-    sentfin = data or default_sentfin(settings)
-    if not sentfin.is_file():
-        raise UserError(
-            f"SEntFiN data not found at {sentfin}: pass --data PATH or set stance_train_data"
-        )
-    own_paths = own if own is not None else [PROJECT_ROOT / p for p in OWN_SETS]
-    for p in own_paths:
-        if not p.is_file():
-            raise UserError(f"labelled set not found: {p}")
-    analyzer = Analyzer(
-        spacy_models={"en": settings.spacy_model_en, "fr": settings.spacy_model_fr},
-        fallback_model=settings.spacy_model_fallback,
-        embedding_model=None,
-        stance_model=None,
+    report = stages.train_stance(
+        settings, data=data, own=own, progress=lambda line: typer.echo(line, err=True)
     )
-    analyzer.keep_stance_inputs = True
-    try:
-        analyzer.load()
-        embedder = Embedder(settings.embedding_model)
-        report = train(
-            analyzer,
-            embedder,
-            sentfin,
-            own_paths,
-            progress=lambda line: typer.echo(line, err=True),
-        )
-    except (ModelError, EmbeddingError, TrainDataError) as e:
-        raise UserError(str(e)) from None
     target = out or MODEL_PATH
     try:
         write_json_atomic(target, report.model.as_json())
