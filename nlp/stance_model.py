@@ -1,13 +1,14 @@
-"""The learned per-entity stance: a calibrated classifier over the rules' signals and an embedding.
+"""The learned per-entity stance: a calibrated classifier over the rules' signals and the text.
 
 For each (article, target) the rules of nlp.stance give numeric signals (their score, the
 title's and the body's sums, positive and negative evidence, agreement, position: title, lead,
 the article's main entity, person) and the spans of the sentences that mention the target. The
 first of those sentences (title and lead come first) and the rules' evidence sentence are
 joined, the target's mentions replaced by a marker and the other entities masked, and embedded
-with the local sentence model (all-MiniLM-L6-v2 by default). A multinomial logistic regression
-over [signals, language x signals, embedding] gives p(-1), p(0), p(+1), calibrated by a
-temperature fitted on held-apart data; label = argmax, score = p(+1) - p(-1), confidence =
+with the local sentence model (all-MiniLM-L6-v2 by default); the same text also gives hashed
+word features (`word_features`: words, word pairs, and the words next to the target with their
+side). A multinomial logistic regression over [signals, language x signals, embedding, words]
+gives p(-1), p(0), p(+1), calibrated by a temperature fitted on held-apart data; label = argmax, score = p(+1) - p(-1), confidence =
 the probability of the label.
 
 Who decides (`decides_learned`): the classifier, for a lone headline or short text, and, in an
