@@ -371,7 +371,7 @@ class Analyzer:
         signals = signal_matrix(
             [s.signals for _, s, _ in pending], [r.language or "en" for r, _, _ in pending]
         )
-        probs = model.predict_proba(signals, vectors)
+        probs = model.predict_proba(signals, vectors, [t for _, _, t in pending])
         for (_, s, _), p in zip(pending, probs, strict=True):
             score, label, confidence = decide(p)
             s.score, s.label, s.confidence = round(score, 4), label, round(confidence, 4)

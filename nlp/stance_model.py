@@ -1,13 +1,14 @@
-"""The learned per-entity stance: a calibrated classifier over the rules' signals and an embedding.
+"""The learned per-entity stance: a calibrated classifier over the rules' signals and the text.
 
 For each (article, target) the rules of nlp.stance give numeric signals (their score, the
 title's and the body's sums, positive and negative evidence, agreement, position: title, lead,
 the article's main entity, person) and the spans of the sentences that mention the target. The
 first of those sentences (title and lead come first) and the rules' evidence sentence are
 joined, the target's mentions replaced by a marker and the other entities masked, and embedded
-with the local sentence model (all-MiniLM-L6-v2 by default). A multinomial logistic regression
-over [signals, language x signals, embedding] gives p(-1), p(0), p(+1), calibrated by a
-temperature fitted on held-apart data; label = argmax, score = p(+1) - p(-1), confidence =
+with the local sentence model (all-MiniLM-L6-v2 by default); the same text also gives hashed
+word features (`word_features`: words, word pairs, and the words next to the target with their
+side). A multinomial logistic regression over [signals, language x signals, embedding, words]
+gives p(-1), p(0), p(+1), calibrated by a temperature fitted on held-apart data; label = argmax, score = p(+1) - p(-1), confidence =
 the probability of the label.
 
 Who decides (`decides_learned`): the classifier, for a lone headline or short text, and, in an
@@ -29,6 +30,8 @@ classifier also sees the language, and the language x signals features let it le
 from __future__ import annotations
 
 import json
+import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,6 +65,12 @@ SIGNALS = (
     "no_cue",
 )
 LANGUAGES = ("en", "fr")
+# Words of the embedded text as hashed indicators (a stable crc32, so no vocabulary ships):
+# each word, each word pair, and the words within WORD_WINDOW of a TARGET mark with their side
+# (before / after the first mark). The embedding alone cannot tell two entities of one headline
+# apart well; these say which words sit next to the target.
+WORD_WINDOW = 6
+_WORD = re.compile(r"[a-zà-ÿ0-9]+|[%$€+\-]")
 
 
 class StanceModelError(ValueError):
@@ -74,6 +83,22 @@ def signal_matrix(signals: Sequence[dict[str, float]], languages: Sequence[str])
     base = base.reshape(len(signals), len(SIGNALS))
     fr = np.array([[1.0 if lang == "fr" else 0.0] for lang in languages]).reshape(-1, 1)
     return np.hstack([base, fr, base * fr])
+
+
+def word_features(text: str, dim: int) -> list[int]:
+    """The hashed word features of one embedded text: sorted column indexes in [0, dim)."""
+    words = _WORD.findall(text.lower())
+    marks = [i for i, w in enumerate(words) if w == TARGET_MARK.lower()]
+    names = []
+    for i, w in enumerate(words):
+        if w in (TARGET_MARK.lower(), OTHER_MARK.lower()):
+            continue
+        names.append("u:" + w)
+        if marks and min(abs(i - m) for m in marks) <= WORD_WINDOW:
+            names += [("L:" if i < marks[0] else "R:") + w, "n:" + w]
+        if i + 1 < len(words):
+            names.append(f"b:{w}_{words[i + 1]}")
+    return sorted({zlib.crc32(n.encode("utf-8")) % dim for n in names})
 
 
 def feature_names() -> list[str]:
@@ -125,6 +150,8 @@ class StanceModel:
     temperature: float
     provenance: dict[str, Any]
     rule_calibration: tuple[float, float] = (1.0, 0.0)  # P(correct) = sigmoid(a * conf + b)
+    word_dim: int = 0  # hashed word features (word_features); 0: none
+    word_coef: np.ndarray | None = None  # (3, word_dim)
 
     @property
     def dim(self) -> int:
@@ -133,12 +160,22 @@ class StanceModel:
     def features(self, signals: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
         return np.hstack([(signals - self.mean) / self.scale, embeddings])
 
-    def logits(self, signals: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
-        return self.features(signals, embeddings) @ self.coef.T + self.intercept
+    def logits(
+        self, signals: np.ndarray, embeddings: np.ndarray, texts: Sequence[str] | None = None
+    ) -> np.ndarray:
+        out = self.features(signals, embeddings) @ self.coef.T + self.intercept
+        if self.word_dim and self.word_coef is not None:
+            if texts is None or len(texts) != len(out):
+                raise ValueError("this stance model reads the embedded texts too")
+            for i, text in enumerate(texts):
+                out[i] += self.word_coef[:, word_features(text, self.word_dim)].sum(axis=1)
+        return np.asarray(out)
 
-    def predict_proba(self, signals: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
-        """(n, 3) calibrated probabilities of -1, 0, +1."""
-        return softmax(self.logits(signals, embeddings) / self.temperature)
+    def predict_proba(
+        self, signals: np.ndarray, embeddings: np.ndarray, texts: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """(n, 3) calibrated probabilities of -1, 0, +1 (`texts`: the embedded texts)."""
+        return softmax(self.logits(signals, embeddings, texts) / self.temperature)
 
     def rule_confidence(self, confidence: float) -> float:
         """The rules' heuristic confidence as a probability of being right."""
@@ -156,6 +193,10 @@ class StanceModel:
             "intercept": [round(float(x), 6) for x in self.intercept],
             "temperature": round(float(self.temperature), 6),
             "rule_calibration": [round(float(x), 6) for x in self.rule_calibration],
+            "word_dim": self.word_dim,
+            "word_coef": None
+            if self.word_coef is None
+            else [[round(float(x), 4) for x in row] for row in self.word_coef],
             "provenance": self.provenance,
         }
 
@@ -172,6 +213,10 @@ class StanceModel:
                 temperature=float(data["temperature"]),
                 provenance=dict(data.get("provenance") or {}),
                 rule_calibration=tuple(float(x) for x in data.get("rule_calibration", (1, 0))),  # type: ignore[arg-type]
+                word_dim=int(data.get("word_dim") or 0),
+                word_coef=None
+                if data.get("word_coef") is None
+                else np.asarray(data["word_coef"], dtype=np.float64),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise StanceModelError(f"stance model: missing or bad field ({e})") from None
@@ -180,6 +225,10 @@ class StanceModel:
         k = len(feature_names())
         if model.mean.shape != (k,) or model.coef.ndim != 2 or model.coef.shape[0] != 3:
             raise StanceModelError("stance model: weights of the wrong shape")
+        if model.word_dim and (
+            model.word_coef is None or model.word_coef.shape != (3, model.word_dim)
+        ):
+            raise StanceModelError("stance model: word weights of the wrong shape")
         return model
 
 

@@ -40,6 +40,7 @@ from nlp.stance_model import (
     feature_names,
     signal_matrix,
     softmax,
+    word_features,
 )
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ HELDOUT_BUCKETS = range(0, 20)
 VALIDATION_BUCKETS = range(20, 30)
 SEED = 20261201
 OWN_WEIGHT = 5.0
-C_GRID = (0.1, 0.3, 1.0)
+C_GRID = (0.3, 1.0)
+WORD_DIM = 1 << 14  # hashed word features (nlp.stance_model.word_features)
 CV_FOLDS = 3
 LABELS = {"negative": -1, "neutral": 0, "positive": 1}
 _PAIR = re.compile(r"""['"](.+?)['"]\s*:\s*['"](positive|negative|neutral)['"]""")
@@ -235,28 +237,51 @@ def f1_by_label(gold: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     return out
 
 
-def _stack(parts: Sequence[Inputs], weights: Sequence[float]) -> tuple[np.ndarray, ...]:
+def word_matrix(texts: Sequence[str], dim: int = WORD_DIM) -> Any:
+    """(n, dim) sparse 0/1 matrix of the hashed word features of each text."""
+    from scipy import sparse
+
+    rows, cols = [], []
+    for i, text in enumerate(texts):
+        idx = word_features(text, dim)
+        rows += [i] * len(idx)
+        cols += idx
+    data = np.ones(len(rows))
+    return sparse.csr_matrix((data, (rows, cols)), shape=(len(texts), dim))
+
+
+def _stack(parts: Sequence[Inputs], weights: Sequence[float]) -> tuple[Any, ...]:
     sig = np.vstack([p.signals for p in parts])
     emb = np.vstack([p.embeddings for p in parts if p.embeddings is not None])
+    texts = [t for p in parts for t in p.texts]
     y = np.concatenate([p.y for p in parts])
     w = np.concatenate([np.full(len(p.examples), wt) for p, wt in zip(parts, weights, strict=True)])
-    return sig, emb, y, w
+    return sig, emb, texts, y, w
 
 
-def _fit(sig: np.ndarray, emb: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Any:
+def _design(sig: np.ndarray, emb: np.ndarray, texts: Sequence[str], mean: Any, scale: Any) -> Any:
+    from scipy import sparse
+
+    dense = sparse.csr_matrix(np.hstack([(sig - mean) / scale, emb]))
+    return sparse.hstack([dense, word_matrix(texts)]).tocsr()
+
+
+def _fit(
+    sig: np.ndarray, emb: np.ndarray, texts: Sequence[str], y: np.ndarray, w: np.ndarray, c: float
+) -> Any:
     from sklearn.linear_model import LogisticRegression
 
     mean = sig.mean(axis=0)
     scale = sig.std(axis=0)
     scale[scale < 1e-6] = 1.0
     clf = LogisticRegression(C=c, max_iter=3000, random_state=SEED)
-    clf.fit(np.hstack([(sig - mean) / scale, emb]), y, sample_weight=w)
+    clf.fit(_design(sig, emb, texts, mean, scale), y, sample_weight=w)
     return clf, mean, scale
 
 
-def _logits(fitted: Any, sig: np.ndarray, emb: np.ndarray) -> np.ndarray:
+def _logits(fitted: Any, sig: np.ndarray, emb: np.ndarray, texts: Sequence[str]) -> np.ndarray:
     clf, mean, scale = fitted
-    return np.asarray(clf.decision_function(np.hstack([(sig - mean) / scale, emb])))
+    return np.asarray(clf.decision_function(_design(sig, emb, texts, mean, scale)))
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -316,14 +341,15 @@ def train(
         for k in range(CV_FOLDS):
             sel = folds != k
             sub = _subset(own, sel)
-            sig, emb, y, w = _stack([tr, sub], [1.0, OWN_WEIGHT])
-            fitted = _fit(sig, emb, y, w, c)
+            sig, emb, texts, y, w = _stack([tr, sub], [1.0, OWN_WEIGHT])
+            fitted = _fit(sig, emb, texts, y, w, c)
             assert own.embeddings is not None
-            oof[~sel] = _logits(fitted, own.signals[~sel], own.embeddings[~sel])
-        sig, emb, y, w = _stack([tr, own], [1.0, OWN_WEIGHT])
-        fitted = _fit(sig, emb, y, w, c)
+            held = [own.texts[i] for i in np.flatnonzero(~sel)]
+            oof[~sel] = _logits(fitted, own.signals[~sel], own.embeddings[~sel], held)
+        sig, emb, texts, y, w = _stack([tr, own], [1.0, OWN_WEIGHT])
+        fitted = _fit(sig, emb, texts, y, w, c)
         assert va.embeddings is not None
-        val_pred = _logits(fitted, va.signals, va.embeddings).argmax(axis=1) - 1
+        val_pred = _logits(fitted, va.signals, va.embeddings, va.texts).argmax(axis=1) - 1
         own_pred = np.where(own.by_rules, own.rule_labels, oof.argmax(axis=1) - 1)
         choice[c] = {
             "sentfin_validation": macro_f1(va.y, np.where(va.by_rules, va.rule_labels, val_pred)),
@@ -333,10 +359,10 @@ def train(
     best_c = max(C_GRID, key=lambda c: choice[c]["sentfin_validation"] + choice[c]["own_cv"])
     progress(f"chosen C={best_c}: {choice[best_c]}")
 
-    sig, emb, y, w = _stack([tr, own], [1.0, OWN_WEIGHT])
-    fitted = _fit(sig, emb, y, w, best_c)
+    sig, emb, texts, y, w = _stack([tr, own], [1.0, OWN_WEIGHT])
+    fitted = _fit(sig, emb, texts, y, w, best_c)
     assert va.embeddings is not None
-    val_logits = _logits(fitted, va.signals, va.embeddings)
+    val_logits = _logits(fitted, va.signals, va.embeddings, va.texts)
     temperature = fit_temperature(
         np.vstack([val_logits, oof_by_c[best_c]]), np.concatenate([va.y, own.y])
     )
@@ -344,16 +370,19 @@ def train(
     rule_calibration = fit_rule_calibration([va, own])
     if list(clf.classes_) != [-1, 0, 1]:
         raise TrainDataError(f"training data lacks a label: classes {list(clf.classes_)}")
+    coef = np.asarray(clf.coef_, dtype=np.float64)
     model = StanceModel(
-        id=model_id or f"stance-lr-{started:%Y%m%d}",
+        id=model_id or f"stance-lr-words-{started:%Y%m%d}",
         embedding_model=embedder.name,
         mean=mean,
         scale=scale,
-        coef=np.asarray(clf.coef_, dtype=np.float64),
+        coef=coef[:, : coef.shape[1] - WORD_DIM],
         intercept=np.asarray(clf.intercept_, dtype=np.float64),
         temperature=temperature,
         provenance={},
         rule_calibration=rule_calibration,
+        word_dim=WORD_DIM,
+        word_coef=coef[:, coef.shape[1] - WORD_DIM :],
     )
     scores: dict[str, Any] = {}
     for name, part in (("sentfin_validation", va), ("sentfin_heldout", parts["heldout"])):
@@ -381,14 +410,16 @@ def train(
         "split": "sha256(lower-cased, space-collapsed headline)[:8] as int % 100: 0-19 held out "
         "(never fitted or chosen on), 20-29 validation (C, temperature), 30-99 fitted",
         "seed": SEED,
-        "classifier": f"multinomial logistic regression, C={best_c} (grid {list(C_GRID)}), "
+        "classifier": f"multinomial logistic regression over the rules' signals, the embedding "
+        f"and {WORD_DIM} hashed word features (words, word pairs, words near the target by "
+        f"side), C={best_c} (grid {list(C_GRID)}), "
         f"own sets weighted {OWN_WEIGHT}, temperature {temperature:.3f} on validation + "
         f"out-of-fold own predictions; it decides headlines and article targets the rules "
         f"found no cue about, the rules decide the others (their confidence mapped by "
         f"sigmoid({rule_calibration[0]:.3f} * c + {rule_calibration[1]:.3f}))",
         "choice": {str(c): {k: round(v, 4) for k, v in d.items()} for c, d in choice.items()},
         "scores": scores,
-        "features": len(feature_names()) + (emb.shape[1]),
+        "features": len(feature_names()) + emb.shape[1] + WORD_DIM,
         "command": "airace train stance",
         "fitted_at": started.isoformat(timespec="seconds"),
     }
@@ -430,7 +461,7 @@ def score_inputs(model: StanceModel, inputs: Inputs) -> dict[str, Any]:
     inputs (the classifier or the rules, as `decides_learned` says), with the rules alone beside
     them (targets not found are left out of both)."""
     assert inputs.embeddings is not None
-    probs = model.predict_proba(inputs.signals, inputs.embeddings)
+    probs = model.predict_proba(inputs.signals, inputs.embeddings, inputs.texts)
     decided = [decide(p) for p in probs]
     by_rules = np.array(inputs.by_rules, dtype=bool)
     rules = np.array(inputs.rule_labels)

@@ -7,6 +7,7 @@ use invented headlines in SEntFiN's format).
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from nlp.stance_model import (
     load_stance_model,
     signal_matrix,
     target_text,
+    word_features,
 )
 from nlp.stance_train import parse_decisions, read_sentfin, sentfin_examples, split_of
 
@@ -46,6 +48,50 @@ def test_target_text_marks_the_target_and_masks_the_others() -> None:
     # the evidence sentence is added when it is not among the first ones
     third = (text.index("Weather"), len(text))
     assert target_text(text, [title], target, [], evidence=third).endswith("Weather was mild.")
+
+
+def test_word_features_say_which_words_sit_next_to_the_target() -> None:
+    dim = 1 << 14
+    a = word_features(f"{TARGET_MARK} jumps as {OTHER_MARK} slumps", dim)
+    b = word_features(f"{OTHER_MARK} jumps as {TARGET_MARK} slumps", dim)
+    # the same words, but on the other side of the target: not the same features
+
+    def col(name: str) -> int:
+        return zlib.crc32(name.encode("utf-8")) % dim
+
+    assert col("R:jumps") in a and col("R:jumps") not in b
+    assert col("L:jumps") in b and col("L:jumps") not in a
+    assert a == sorted(set(a)) and all(0 <= i < dim for i in a)
+    # stable across processes (crc32, not Python's salted hash), case-insensitive
+    assert word_features(f"{TARGET_MARK} JUMPS", dim) == word_features(f"{TARGET_MARK} jumps", dim)
+    # words far from the target only count as plain words and pairs
+    far = " ".join(["filler"] * 10)
+    near = word_features(f"{TARGET_MARK} gains {far}", dim)
+    away = word_features(f"{TARGET_MARK} {far} gains", dim)
+    assert len(near) > len(away)
+
+
+def test_word_weights_move_the_probabilities() -> None:
+    k = len(feature_names())
+    dim = 64
+    text = f"{TARGET_MARK} soars"
+    word_coef = np.zeros((3, dim))
+    word_coef[2, word_features(text, dim)] = 1.0  # every feature of the text favours +1
+    model = StanceModel("m", "all-MiniLM-L6-v2", np.zeros(k), np.ones(k), np.zeros((3, k + 2)),
+                        np.zeros(3), 1.0, {}, word_dim=dim, word_coef=word_coef)  # fmt: skip
+    sig = signal_matrix([{}, {}], ["en", "en"])
+    emb = np.zeros((2, 2))
+    p = model.predict_proba(sig, emb, [text, "nothing here"])
+    assert p[0].argmax() == 2 and np.allclose(p[1], 1 / 3)
+    with pytest.raises(ValueError, match="texts"):
+        model.predict_proba(sig, emb)
+    again = StanceModel.from_json(json.loads(json.dumps(model.as_json())))
+    assert np.allclose(
+        again.predict_proba(sig, emb, [text, "x"]), model.predict_proba(sig, emb, [text, "x"])
+    )
+    bad = model.as_json() | {"word_coef": [[0.0] * 3] * 3}
+    with pytest.raises(StanceModelError, match="word weights"):
+        StanceModel.from_json(bad)
 
 
 def test_split_is_a_stable_rule_and_duplicates_stay_together() -> None:
@@ -120,6 +166,8 @@ def test_the_shipped_model_says_where_it_comes_from() -> None:
     assert data["embedding_model"] == "all-MiniLM-L6-v2"
     model = load_stance_model()
     assert model.id == data["id"] and model.coef.shape == (3, len(feature_names()) + 384)
+    assert model.word_dim > 0 and model.word_coef is not None
+    assert model.word_coef.shape == (3, model.word_dim)
     assert MODEL_PATH.stat().st_size < 2_000_000
 
 
