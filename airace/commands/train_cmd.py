@@ -89,7 +89,8 @@ def stance_cmd(
 
     Reads SEntFiN (its held-out fifth, chosen by a hash of each headline, is never fitted)
     and our own labelled articles, fits a calibrated logistic regression over the rules'
-    signals, sentence embeddings and hashed word features around the target, and writes the parameters with their provenance.
+    signals, sentence embeddings and hashed word features around the target, and writes the
+    parameters with their provenance.
 
     Example: airace train stance --data ../shared/data/entity-stance/SEntFiN.csv -o model.json
     """
