@@ -327,7 +327,11 @@ def test_a_select_only_role_reads_and_the_database_refuses_the_rest(
                 run_readonly_sql(reader_url, statement, limit=5, timeout=5)
         assert not (tmp_path / "f").exists()
     finally:
+        # Revoke what was granted, then drop the role (DROP OWNED BY needs the role's own
+        # privileges, which a CREATEROLE login that is not a superuser may lack).
         with engine.begin() as conn:
-            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"REVOKE SELECT ON ALL TABLES IN SCHEMA public FROM {role}"))
+            conn.execute(text(f"REVOKE USAGE ON SCHEMA public FROM {role}"))
+            conn.execute(text(f'REVOKE CONNECT ON DATABASE "{dbname}" FROM {role}'))
             conn.execute(text(f"DROP ROLE {role}"))
         engine.dispose()
