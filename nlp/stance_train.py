@@ -22,7 +22,6 @@ import ast
 import csv
 import datetime as dt
 import hashlib
-import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nlp.evaluate import expected_calibration_error
+from nlp.evaluate import GoldFormatError, expected_calibration_error, read_jsonl
 from nlp.stance_model import (
     StanceModel,
     decide,
@@ -131,20 +130,17 @@ def sentfin_examples(rows: Sequence[tuple[str, dict[str, int]]], split: str) -> 
 
 def gold_examples(path: Path) -> list[Example]:
     """One example per (article, entity) of a gold file of `airace eval nlp`."""
+    try:
+        rows = read_jsonl(path)
+    except GoldFormatError as e:
+        raise TrainDataError(str(e)) from None
     out = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise TrainDataError(f"{path}:{number}: not JSON ({e.msg})") from None
-            for pair in row.get("stance", []):
-                item = {k: row[k] for k in ("text", "title", "language") if row.get(k)}
-                item["id"] = f"{row['id']}:{pair['entity']}"
-                item["targets"] = [pair["entity"]]
-                out.append(Example(item, int(pair["stance"]), path.name, str(row["id"])))
+    for row in rows:
+        for pair in row.get("stance", []):
+            item = {k: row[k] for k in ("text", "title", "language") if row.get(k)}
+            item["id"] = f"{row['id']}:{pair['entity']}"
+            item["targets"] = [pair["entity"]]
+            out.append(Example(item, int(pair["stance"]), path.name, str(row["id"])))
     return out
 
 
